@@ -1,0 +1,164 @@
+"""Frameworks are data: a YAML file validated by these models.
+
+A framework lists models (Nath's five, or LOSI's groups...), each with criteria; a criterion names
+the detectors it uses and their parameters, how it is decided (auto / assisted / manual) and what to
+recommend when it is not met. Adding a framework is adding a YAML file; no code changes.
+The JSON Schema published at ``govlens/frameworks/framework.schema.json`` is generated from these
+models (``govlens framework schema``) so non-Python tools can validate files too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "frameworks"
+
+
+class Text(BaseModel):
+    """Bilingual text. English is required; Indonesian falls back to English when missing."""
+
+    model_config = ConfigDict(extra="forbid")
+    en: str
+    id: str | None = None
+
+    def get(self, lang: str) -> str:
+        return (self.id or self.en) if lang == "id" else self.en
+
+
+class DetectorUse(BaseModel):
+    """One detector call inside a criterion: the registered detector name and its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    detector: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    confidence: float = Field(0.8, ge=0.0, le=1.0)
+
+
+class Criterion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,15}$")
+    label: Text
+    description: Text
+    decision: Literal["auto", "assisted", "manual"]
+    why_decision: str = ""  # why a criterion is assisted/manual rather than auto
+    detectors: list[DetectorUse] = Field(default_factory=list)
+    # any: met when any detector fires; all: met only when every detector fires
+    combine: Literal["any", "all"] = "any"
+    recommendation: Text
+    priority: int = Field(50, ge=0, le=100)  # ordering of recommendations (higher = sooner)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    label: Text
+    description: Text | None = None
+    scored: bool = True
+    implemented_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    order: int = 0  # position toward the target model (interactive is last/highest)
+    criteria: list[Criterion]
+
+
+class Framework(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    version: str
+    title: Text
+    source: str = ""  # citation
+    models: list[Model]
+
+    @field_validator("models")
+    @classmethod
+    def _non_empty(cls, v: list[Model]) -> list[Model]:
+        if not v:
+            raise ValueError("a framework needs at least one model")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Framework:
+        seen: set[str] = set()
+        for m in self.models:
+            for c in m.criteria:
+                if c.code in seen:
+                    raise ValueError(f"criterion code {c.code!r} is used twice")
+                seen.add(c.code)
+        return self
+
+    def criteria(self) -> list[tuple[Model, Criterion]]:
+        return [(m, c) for m in self.models for c in m.criteria]
+
+    def criterion(self, code: str) -> Criterion:
+        for _, c in self.criteria():
+            if c.code == code:
+                return c
+        raise KeyError(code)
+
+    def model_of(self, code: str) -> Model:
+        for m, c in self.criteria():
+            if c.code == code:
+                return m
+        raise KeyError(code)
+
+
+class FrameworkError(ValueError):
+    """A framework file is missing or invalid; the message names the file and the field."""
+
+
+def framework_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    return FRAMEWORK_DIR / f"{name_or_path}.yaml"
+
+
+def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
+    """Load and validate a framework by bundled name ("nath-2019") or file path."""
+    path = framework_path(name_or_path)
+    if not path.exists():
+        bundled = ", ".join(sorted(p.stem for p in FRAMEWORK_DIR.glob("*.yaml")))
+        raise FrameworkError(f"{path}: no such framework file (bundled frameworks: {bundled})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise FrameworkError(f"{path}: not valid YAML: {e}") from e
+    try:
+        fw = Framework.model_validate(data)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            loc = _describe_loc(data, err["loc"])
+            lines.append(f"{path}: {loc}: {err['msg']}")
+        raise FrameworkError("\n".join(lines)) from e
+    from govlens.assess.detectors import REGISTRY  # late: detectors import framework types
+
+    for _, c in fw.criteria():
+        for d in c.detectors:
+            if d.detector not in REGISTRY:
+                raise FrameworkError(
+                    f"{path}: criterion {c.code}: unknown detector {d.detector!r} "
+                    f"(known: {', '.join(sorted(REGISTRY))})"
+                )
+    return fw
+
+
+def _describe_loc(data: Any, loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic error location into 'models[2] (critical-flow) → criteria[0] (C1) → label'."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            name = node.get("code") or node.get("id") if isinstance(node, dict) else None
+            parts[-1] = f"{parts[-1]}[{key}]" + (f" ({name})" if name else "")
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return " → ".join(parts) or "(top level)"
+
+
+def framework_json_schema() -> dict[str, Any]:
+    return Framework.model_json_schema()

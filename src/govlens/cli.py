@@ -1,0 +1,376 @@
+"""The `govlens` command line. It wires the stages together and holds no logic of its own."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from govlens import __version__
+
+app = typer.Typer(
+    help=(
+        "Audit government websites against digital governance models (Vikas Nath's five).\n\n"
+        "Typical use: `govlens demo --out runs/demo` (offline sample sites), "
+        "`govlens audit examples/cilegon-2022.yaml --out runs/cilegon` (live sites), "
+        "`govlens assess runs/cilegon/archive/*.warc.gz --out runs/rescore` (re-score an archive, no network), "
+        "`govlens report runs/cilegon --format html,xlsx --lang id`."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+portfolio_app = typer.Typer(help="Check and describe portfolio files.", no_args_is_help=True)
+framework_app = typer.Typer(help="List, check and describe framework (rubric) files.", no_args_is_help=True)
+app.add_typer(portfolio_app, name="portfolio")
+app.add_typer(framework_app, name="framework")
+
+console = Console(stderr=True)
+out = Console()
+
+FORMATS = ("html", "xlsx", "csv", "json", "md")
+DEFAULT_FORMATS = "html,xlsx,csv,json,md"
+
+FrameworkOpt = Annotated[
+    str, typer.Option("--framework", "-f", help="Bundled framework name (e.g. nath-2019) or a YAML file.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", help=f"Comma-separated report formats: {', '.join(FORMATS)}.")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Report language: en or id (Bahasa Indonesia).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: sqlite:///OUT/govlens.db; PostgreSQL: postgresql+psycopg://...)."),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _formats(value: str) -> list[str]:
+    fmts = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise fail(f"unknown report format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    return fmts
+
+
+def _lang(value: str) -> str:
+    if value not in ("en", "id"):
+        raise fail(f"unknown language {value!r}; choose en or id")
+    return value
+
+
+def _load_framework(name: str):  # noqa: ANN202 - Framework, imported late to keep --help fast
+    from govlens.assess.framework import FrameworkError, load_framework
+
+    try:
+        return load_framework(name)
+    except FrameworkError as e:
+        raise fail(str(e)) from e
+
+
+def _load_portfolio(path: Path):  # noqa: ANN202
+    from govlens.portfolio import PortfolioError, load_portfolio
+
+    try:
+        return load_portfolio(path)
+    except PortfolioError as e:
+        n = len(e.problems)
+        raise fail(f"{path}: {n} problem{'s' * (n != 1)}, nothing was run:\n  " + "\n  ".join(e.problems)) from e
+
+
+def _parse_map(values: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for v in values:
+        if "=" not in v:
+            raise fail(f"--map {v!r}: expected ORIGINAL_PREFIX=LOCAL_PREFIX, e.g. https://dinkes.go.id/=http://127.0.0.1:8000/")
+        a, b = v.split("=", 1)
+        if not a.startswith(("http://", "https://")) or not b.startswith(("http://", "https://")):
+            raise fail(f"--map {v!r}: both prefixes must be http(s) URLs")
+        pairs.append((a, b))
+    return pairs
+
+
+def _store(db: str | None, out_dir: Path):  # noqa: ANN202
+    from govlens.store import Store
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Store(db or f"sqlite:///{(out_dir / 'govlens.db').resolve()}")
+
+
+def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str], lang: str) -> None:  # noqa: ANN001
+    from govlens.report import print_summary, write_reports
+
+    store = _store(db, out_dir)
+    audit.audit_id = store.save_audit(audit)
+    for site_id, rows in pages.items():
+        if rows:
+            store.save_pages(audit.audit_id, site_id, rows)
+    audit = store.load_audit(audit.audit_id)
+    written = write_reports(audit, fw, out_dir, formats, lang)
+    print_summary(audit, fw, out, lang)
+    console.print(f"audit #{audit.audit_id} stored in {db or out_dir / 'govlens.db'}")
+    for p in written:
+        console.print(f"  wrote {p}")
+
+
+def _crawl_config(**kw):  # noqa: ANN003, ANN202
+    from govlens.crawl import CrawlConfig
+
+    return CrawlConfig(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _run_audit(portfolio, out_dir: Path, fw, config, db, formats, lang, label) -> None:  # noqa: ANN001
+    from govlens.crawl import crawl_portfolio
+    from govlens.crawl.progress import RichProgress
+    from govlens.pipeline import assess_archives, site_archives, utcnow
+
+    started = utcnow()
+    archive_dir = out_dir / "archive"
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    with RichProgress(console, total_sites=len(portfolio.organisations)) as progress:
+        crawl_portfolio(portfolio, archive_dir, config, progress=progress)
+    paths = [p for org in portfolio.organisations for p in site_archives(archive_dir, org)]
+    audit, pages = assess_archives(paths, portfolio, fw, archive_dir=archive_dir, started=started, label=label)
+    _finish(audit, pages, fw, out_dir, db, formats, lang)
+
+
+@app.command()
+def audit(
+    portfolio: Annotated[Path, typer.Argument(help="Portfolio file (.yaml or .csv).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder: archive/, govlens.db, reports.")],
+    framework: FrameworkOpt = "nath-2019",
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="ORIGINAL_PREFIX=LOCAL_PREFIX: fetch a site from a local copy, keep its real URL."),
+    ] = None,
+    max_pages: Annotated[int | None, typer.Option(help="HTML pages per site (default 40).")] = None,
+    max_depth: Annotated[int | None, typer.Option(help="Link depth from the home page (default 3).")] = None,
+    delay: Annotated[float | None, typer.Option(help="Seconds between requests to one host (default 1.0).")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Hosts crawled in parallel (default 16).")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per request (default 20).")] = None,
+    check_external: Annotated[bool, typer.Option(help="Check links that leave the site (HEAD/GET).")] = True,
+    render: Annotated[bool, typer.Option(help="Render script-only pages with Debian's Chromium (needs [js]).")] = False,
+    fmt: FormatOpt = DEFAULT_FORMATS,
+    lang: LangOpt = "en",
+    db: DbOpt = None,
+    label: Annotated[str, typer.Option(help="A name for this audit (e.g. '2022-11').")] = "",
+) -> None:
+    """Crawl every site of a portfolio, archive it as WARC, assess it and write the reports.
+
+    An interrupted audit resumes: run the same command again and finished sites are not re-crawled.
+    """
+    formats, lang = _formats(fmt), _lang(lang)
+    pf = _load_portfolio(portfolio)
+    fw = _load_framework(framework)
+    config = _crawl_config(
+        max_pages=max_pages, max_depth=max_depth, delay=delay, concurrency=concurrency, timeout=timeout,
+        url_map=_parse_map(map_ or []), check_external=check_external, render=render,
+    )
+    _run_audit(pf, out_dir, fw, config, db, formats, lang, label)
+
+
+@app.command()
+def crawl(
+    portfolio: Annotated[Path, typer.Argument(help="Portfolio file (.yaml or .csv).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder; WARC files go to OUT/archive/.")],
+    map_: Annotated[list[str] | None, typer.Option("--map", help="ORIGINAL_PREFIX=LOCAL_PREFIX.")] = None,
+    max_pages: Annotated[int | None, typer.Option(help="HTML pages per site (default 40).")] = None,
+    max_depth: Annotated[int | None, typer.Option(help="Link depth (default 3).")] = None,
+    delay: Annotated[float | None, typer.Option(help="Seconds between requests to one host.")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Hosts in parallel.")] = None,
+    check_external: Annotated[bool, typer.Option(help="Check links that leave the site.")] = True,
+    render: Annotated[bool, typer.Option(help="Render script-only pages with Chromium.")] = False,
+) -> None:
+    """Only crawl and archive (WARC); assess later with `govlens assess`."""
+    from govlens.crawl import crawl_portfolio
+    from govlens.crawl.progress import RichProgress
+
+    pf = _load_portfolio(portfolio)
+    config = _crawl_config(
+        max_pages=max_pages, max_depth=max_depth, delay=delay, concurrency=concurrency,
+        url_map=_parse_map(map_ or []), check_external=check_external, render=render,
+    )
+    archive_dir = out_dir / "archive"
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    with RichProgress(console, total_sites=len(pf.organisations)) as progress:
+        summary = crawl_portfolio(pf, archive_dir, config, progress=progress)
+    console.print(f"archived to {archive_dir}: {summary}")
+
+
+@app.command()
+def assess(
+    warcs: Annotated[list[Path], typer.Argument(help="WARC files (.warc or .warc.gz), any crawler's.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for govlens.db and reports.")],
+    portfolio: Annotated[
+        Path | None, typer.Option("--portfolio", "-p", help="Group records into the portfolio's sites (else by host).")
+    ] = None,
+    framework: FrameworkOpt = "nath-2019",
+    fmt: FormatOpt = DEFAULT_FORMATS,
+    lang: LangOpt = "en",
+    db: DbOpt = None,
+    label: Annotated[str, typer.Option(help="A name for this audit.")] = "",
+) -> None:
+    """Assess saved WARC archives with a framework, offline (re-score an old audit, or a web archive export)."""
+    from govlens.pipeline import assess_archives
+
+    formats, lang = _formats(fmt), _lang(lang)
+    missing = [str(w) for w in warcs if not w.is_file()]
+    if missing:
+        raise fail(f"no such WARC file: {', '.join(missing)}")
+    pf = _load_portfolio(portfolio) if portfolio else None
+    fw = _load_framework(framework)
+    audit, pages = assess_archives(warcs, pf, fw, label=label)
+    if not audit.sites:
+        raise fail("the WARC files hold no HTTP responses to assess")
+    _finish(audit, pages, fw, out_dir, db, formats, lang)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db).")],
+    fmt: FormatOpt = DEFAULT_FORMATS,
+    lang: LangOpt = "en",
+    audit_id: Annotated[int | None, typer.Option("--audit", help="Audit number (default: the latest).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: RUN_DIR).")] = None,
+    framework: FrameworkOpt = "",
+    db: DbOpt = None,
+) -> None:
+    """Write reports for a stored audit (HTML, XLSX, CSV, JSON, Markdown) in English or Indonesian."""
+    from govlens.report import print_summary, write_reports
+
+    formats, lang = _formats(fmt), _lang(lang)
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here; give a run folder made by `govlens audit`, `assess` or `demo`")
+    store = _store(db, run_dir)
+    try:
+        audit = store.load_audit(audit_id)
+    except LookupError as e:
+        raise fail(str(e)) from e
+    fw = _load_framework(framework or audit.framework_id)
+    written = write_reports(audit, fw, out_dir or run_dir, formats, lang)
+    print_summary(audit, fw, out, lang)
+    for p in written:
+        console.print(f"  wrote {p}")
+
+
+@app.command()
+def audits(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db).")],
+    db: DbOpt = None,
+) -> None:
+    """List the audits stored in a run folder's database."""
+    from rich.table import Table
+
+    store = _store(db, run_dir)
+    t = Table("id", "label", "portfolio", "framework", "started", "finished", "sites")
+    for a in store.list_audits():
+        t.add_row(*(str(a.get(k, "")) for k in ("id", "label", "portfolio", "framework", "started", "finished", "sites")))
+    out.print(t)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder.")] = Path("runs/demo"),
+    fmt: FormatOpt = DEFAULT_FORMATS,
+    lang: LangOpt = "en",
+    framework: FrameworkOpt = "nath-2019",
+    db: DbOpt = None,
+) -> None:
+    """Audit the bundled sample sites of 'Kota Demokota', served on 127.0.0.1: runs anywhere, offline."""
+    from govlens.demo.server import DemoServer, demo_portfolio_path
+
+    formats, lang = _formats(fmt), _lang(lang)
+    fw = _load_framework(framework)
+    pf = _load_portfolio(demo_portfolio_path())
+    with DemoServer() as server:
+        config = _crawl_config(url_map=server.url_map(), delay=0.05, timeout=5.0, retries=1)
+        _run_audit(pf, out_dir, fw, config, db, formats, lang, label="demo")
+
+
+@app.command()
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db).")],
+    labels: Annotated[Path, typer.Option("--labels", help="Folder of labels/<site>.yaml files.")],
+    audit_id: Annotated[int | None, typer.Option("--audit", help="Audit number (default: latest).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Compare an audit's final verdicts with human labels: precision, recall, F1, agreement per criterion."""
+    from govlens.evaluate import evaluate as run_eval
+    from govlens.evaluate import render_evaluation
+
+    if not labels.is_dir():
+        raise fail(f"{labels}: not a folder of label files")
+    store = _store(db, run_dir)
+    audit_ = store.load_audit(audit_id)
+    result = run_eval(audit_.sites, labels)
+    render_evaluation(result, out)
+    if json_out:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        console.print(f"wrote {json_out}")
+
+
+@portfolio_app.command("validate")
+def portfolio_validate(path: Annotated[Path, typer.Argument(help="Portfolio .yaml or .csv.")]) -> None:
+    """Check a portfolio file and list its organisations."""
+    pf = _load_portfolio(path)
+    n_sites = sum(1 for o in pf.organisations if o.sites)
+    out.print(f"{path}: valid — {len(pf.organisations)} organisations, {n_sites} with a website")
+
+
+@portfolio_app.command("schema")
+def portfolio_schema() -> None:
+    """Print the JSON Schema of portfolio YAML files."""
+    from govlens.portfolio import portfolio_json_schema
+
+    out.print_json(json.dumps(portfolio_json_schema()))
+
+
+@framework_app.command("list")
+def framework_list() -> None:
+    """List the bundled frameworks."""
+    from govlens.assess.framework import FRAMEWORK_DIR, load_framework
+
+    for p in sorted(FRAMEWORK_DIR.glob("*.yaml")):
+        fw = load_framework(p)
+        n = sum(len(m.criteria) for m in fw.models)
+        out.print(f"{p.stem}: {fw.title.en} (v{fw.version}; {len(fw.models)} models, {n} criteria)")
+
+
+@framework_app.command("validate")
+def framework_validate(path: Annotated[Path, typer.Argument(help="Framework YAML file.")]) -> None:
+    """Check a framework file against the schema and the detector registry."""
+    fw = _load_framework(str(path))
+    out.print(f"{path}: valid — {fw.id} v{fw.version}, {len(fw.models)} models")
+
+
+@framework_app.command("schema")
+def framework_schema() -> None:
+    """Print the JSON Schema of framework files."""
+    from govlens.assess.framework import framework_json_schema
+
+    out.print_json(json.dumps(framework_json_schema()))
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"govlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")

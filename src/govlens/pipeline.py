@@ -1,0 +1,125 @@
+"""The stages wired in order: portfolio → crawl → archive → extract → assess → store → report.
+
+This module is the only place that knows the order; each function takes the previous stage's
+output so any part can be re-run alone (``assess_archives`` on an old archive needs no network).
+Work is done one site at a time, so memory is bounded by the largest site, not by the portfolio.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from govlens.archive import group_sites
+from govlens.assess import assess_site, summarize
+from govlens.assess.framework import Framework
+from govlens.extract import extract_site
+from govlens.types import AuditResult, Organisation, Portfolio, SiteAssessment, SiteCapture
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[..., None]
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class AssessedSite:
+    assessment: SiteAssessment
+    pages: list[dict[str, object]]  # rows for the store's pages table
+
+
+def assess_capture(capture: SiteCapture, fw: Framework) -> AssessedSite:
+    """extract → assess for one site: the unit of work a cluster worker runs."""
+    facts = extract_site(capture)
+    assessment = assess_site(facts, fw)
+    pages = [
+        {
+            "url": p.url,
+            "warc_record_id": p.record_id,
+            "warc_file": p.warc_file,
+            "status": p.status,
+            "content_type": p.content_type,
+            "title": p.title[:500],
+        }
+        for p in facts.pages
+    ]
+    return AssessedSite(assessment=assessment, pages=pages)
+
+
+def site_archives(archive_dir: Path, org: Organisation) -> list[Path]:
+    """The WARC files the crawler wrote for one organisation (resumed parts included)."""
+    return sorted(archive_dir.glob(f"{org.id}.warc.gz")) + sorted(archive_dir.glob(f"{org.id}.*.warc.gz"))
+
+
+def iter_captures(
+    paths: Sequence[Path], portfolio: Portfolio | None, archive_dir: Path | None = None
+) -> Iterable[SiteCapture]:
+    """Site captures, one site's files at a time when the archive is govlens's own layout.
+
+    A govlens archive has one file (or several resumed parts) per organisation, so each site can
+    be read alone; a foreign WARC (Heritrix, wget...) may mix sites and is read whole.
+    """
+    if portfolio is not None and archive_dir is not None:
+        own = {p.resolve() for org in portfolio.organisations for p in site_archives(archive_dir, org)}
+        if own and own == {p.resolve() for p in paths}:
+            for org in portfolio.organisations:
+                sub = Portfolio(
+                    name=portfolio.name, organisations=[org], country=portfolio.country,
+                    region=portfolio.region, main_portal=portfolio.main_portal, source=portfolio.source,
+                )
+                yield from group_sites(site_archives(archive_dir, org), sub)
+            return
+    yield from group_sites(list(paths), portfolio)
+
+
+def assess_archives(
+    paths: Sequence[Path],
+    portfolio: Portfolio | None,
+    fw: Framework,
+    *,
+    archive_dir: Path | None = None,
+    started: str | None = None,
+    label: str = "",
+    progress: ProgressFn | None = None,
+) -> tuple[AuditResult, dict[str, list[dict[str, object]]]]:
+    """Archive → AuditResult (plus page rows per site for the store). No network."""
+    started = started or utcnow()
+    assessments: list[SiteAssessment] = []
+    pages: dict[str, list[dict[str, object]]] = {}
+    for capture in iter_captures(paths, portfolio, archive_dir):
+        done = assess_capture(capture, fw)
+        assessments.append(done.assessment)
+        pages[capture.site_id] = done.pages
+        if progress:
+            progress("assessed", capture.site_id, scan_status=capture.scan_status)
+    if portfolio is None:
+        portfolio = portfolio_from_assessments(assessments, paths)
+    summary = summarize(portfolio, assessments, fw)
+    audit = AuditResult(
+        portfolio=portfolio,
+        framework_id=fw.id,
+        framework_version=fw.version,
+        sites=assessments,
+        started=started,
+        finished=utcnow(),
+        archives=[str(p) for p in paths],
+        summary=summary,
+        label=label,
+    )
+    return audit, pages
+
+
+def portfolio_from_assessments(assessments: list[SiteAssessment], paths: Sequence[Path]) -> Portfolio:
+    """Without a portfolio file, each host found in the archive is its own organisation."""
+    orgs = [
+        Organisation(id=a.site_id, name=a.organisation or a.site_id, short=a.short or a.site_id, sites=[a.url])
+        for a in assessments
+    ]
+    name = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} WARC files"
+    return Portfolio(name=f"archive: {name}", organisations=orgs)

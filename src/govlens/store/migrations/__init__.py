@@ -1,0 +1,1 @@
+"""Alembic environment for the govlens store (run through ``Store.migrate()``)."""
