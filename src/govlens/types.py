@@ -167,6 +167,7 @@ class Document:
     years: list[int] = field(default_factory=list)
     how_typed: str = "extension"  # extension | content_type | magic | anchor
     status: int | None = None  # from the crawl or link check, if known
+    periods: list[str] = field(default_factory=list)  # period expressions as written, e.g. "2021-2026"
 
 
 @dataclass

@@ -72,7 +72,10 @@ def host_key(url: str) -> str:
 @lru_cache(maxsize=4096)
 def _registered(host: str) -> str:
     ext = _EXTRACT(host)
-    rd = getattr(ext, "top_domain_under_public_suffix", None) or getattr(ext, "registered_domain", "")
+    if hasattr(ext, "top_domain_under_public_suffix"):
+        rd = ext.top_domain_under_public_suffix
+    else:  # tldextract < 5.3
+        rd = ext.registered_domain
     return rd or host  # IP addresses, localhost and bare suffixes are their own domain
 
 

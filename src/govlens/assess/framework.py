@@ -50,6 +50,10 @@ class Criterion(BaseModel):
     combine: Literal["any", "all"] = "any"
     recommendation: Text
     priority: int = Field(50, ge=0, le=100)  # ordering of recommendations (higher = sooner)
+    # codes of criteria this one presupposes (C3 "critical information also flows through the
+    # social channels" needs K3 and C1): when one of them is not_met this one is not_met without
+    # running its detectors; when one needs review, so does this one
+    requires: list[str] = Field(default_factory=list)
 
 
 class Model(BaseModel):
@@ -86,6 +90,13 @@ class Framework(BaseModel):
                 if c.code in seen:
                     raise ValueError(f"criterion code {c.code!r} is used twice")
                 seen.add(c.code)
+        for m in self.models:
+            for c in m.criteria:
+                for r in c.requires:
+                    if r not in seen:
+                        raise ValueError(f"criterion {c.code!r} requires unknown criterion {r!r}")
+                    if r == c.code:
+                        raise ValueError(f"criterion {c.code!r} requires itself")
         return self
 
     def criteria(self) -> list[tuple[Model, Criterion]]:
@@ -133,8 +144,9 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
             loc = _describe_loc(data, err["loc"])
             lines.append(f"{path}: {loc}: {err['msg']}")
         raise FrameworkError("\n".join(lines)) from e
-    from govlens.assess.detectors import REGISTRY  # late: detectors import framework types
+    from govlens.assess.detectors import REGISTRY, check_params  # late: detectors import types
 
+    problems: list[str] = []
     for _, c in fw.criteria():
         for d in c.detectors:
             if d.detector not in REGISTRY:
@@ -142,6 +154,9 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
                     f"{path}: criterion {c.code}: unknown detector {d.detector!r} "
                     f"(known: {', '.join(sorted(REGISTRY))})"
                 )
+            problems += [f"{path}: criterion {c.code}: {p}" for p in check_params(d.detector, d.params)]
+    if problems:
+        raise FrameworkError("\n".join(problems))
     return fw
 
 

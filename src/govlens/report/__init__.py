@@ -1,0 +1,78 @@
+"""Reports of an audit: HTML, XLSX, CSV, JSON and Markdown files, and a terminal summary.
+
+All formats render one view of the audit (``govlens.report.data``), so they agree with each other:
+final verdicts after review, sites that could not be read shown as such, next steps ordered by the
+assess stage's rule, in English or Indonesian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.console import Console
+
+from govlens.assess.framework import Framework
+from govlens.report.data import ReportData, build
+from govlens.report.i18n import LANGS
+from govlens.types import AuditResult
+
+FORMATS = ("html", "xlsx", "csv", "json", "md")
+
+__all__ = ["FORMATS", "ReportData", "build", "print_summary", "write_reports"]
+
+
+def write_reports(
+    audit: AuditResult,
+    fw: Framework,
+    out_dir: Path,
+    formats: Iterable[str] = FORMATS,
+    lang: str = "en",
+    chart_mode: str = "svg",
+) -> list[Path]:
+    """Write the requested formats into ``out_dir`` and return the files written.
+
+    ``chart_mode`` is ``svg`` (static inline SVG, small), ``vega`` (interactive, one inline copy
+    of the Vega bundle, ~0.9 MB more) or ``none``.
+    """
+    formats = list(formats)
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGS)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = build(audit, fw, lang)
+    written: list[Path] = []
+    for fmt in formats:
+        if fmt == "json":
+            from govlens.report.jsonout import write_json
+
+            written.append(write_json(data, out_dir))
+        elif fmt == "csv":
+            from govlens.report.csvout import write_csv
+
+            written += write_csv(data, out_dir)
+        elif fmt == "xlsx":
+            from govlens.report.xlsxout import write_xlsx
+
+            written.append(write_xlsx(data, out_dir))
+        elif fmt == "md":
+            from govlens.report.markdown import write_markdown
+
+            written.append(write_markdown(data, out_dir))
+        elif fmt == "html":
+            from govlens.report.html import write_html
+
+            written.append(write_html(data, out_dir, chart_mode))
+    return written
+
+
+def print_summary(
+    audit: AuditResult, fw: Framework, console: Console | None = None, lang: str = "en"
+) -> None:
+    """Per-site scan status and scores, the portfolio summary and channel coverage, on the terminal."""
+    from govlens.report.terminal import render_terminal
+
+    render_terminal(build(audit, fw, lang), console or Console())

@@ -1,9 +1,9 @@
 """Saving audits to a database and reading them back for reports and review.
 
 Writes happen in one transaction per audit so a crash never leaves half an audit that a report
-would then present as complete. Verdicts and evidence are inserted with Core ``executemany`` in
-batches; ids come back through ``RETURNING`` (SQLite ≥ 3.35 and PostgreSQL both support it, and
-SQLAlchemy's "insertmanyvalues" keeps them in parameter order), so no SQLite-only SQL is needed.
+would then present as complete. Sites, verdicts and evidence are inserted with Core ``executemany``
+in batches and the generated ids are read back with one SELECT per table (a site id and a criterion
+code are unique within an audit), so the same portable SQL runs on SQLite and PostgreSQL.
 
 Reviews never touch the machine rows. :meth:`Store.load_audit` applies the latest review per
 criterion as the final value (``Verdict.source == "review"``) and rescores the affected sites from
@@ -252,60 +252,57 @@ class Store:
             }
             for i, s in enumerate(sites)
         ]
-        pks: list[int] = []
         for batch in _batches(rows):
-            res = conn.execute(insert(S).returning(S.c.id, sort_by_parameter_order=True), batch)
-            pks.extend(res.scalars().all())
-        return pks
+            conn.execute(insert(S), batch)
+        by_id = dict(conn.execute(select(S.c.site_id, S.c.id).where(S.c.audit_id == audit_id)).all())
+        return [by_id[s.site_id] for s in sites]
 
     def _insert_verdicts(
         self, conn: Connection, audit_id: int, sites: list[SiteAssessment], site_pks: list[int]
     ) -> None:
-        def verdict_rows() -> Iterator[tuple[dict[str, Any], list[Evidence]]]:
-            for site, pk in zip(sites, site_pks, strict=True):
-                for pos, v in enumerate(site.verdicts.values()):
-                    row = {
-                        "audit_id": audit_id,
-                        "site_pk": pk,
-                        "code": v.code,
-                        "verdict": str(v.verdict),
-                        "confidence": float(v.confidence),
-                        "decision": v.decision,
-                        "reason": v.reason,
-                        "position": pos,
-                    }
-                    yield row, v.evidence
+        """Verdicts first, then their ids in one SELECT keyed by (site, code), then the evidence.
 
-        pending: list[tuple[dict[str, Any], list[Evidence]]] = []
-
-        def flush() -> None:
-            res = conn.execute(
-                insert(V).returning(V.c.id, sort_by_parameter_order=True), [r for r, _ in pending]
-            )
-            ids = res.scalars().all()
-            ev = [
-                {
-                    "verdict_id": vid,
-                    "url": e.url,
-                    "warc_record_id": e.warc_record_id,
-                    "warc_file": e.warc_file,
-                    "snippet": e.snippet,
-                    "detector": e.detector,
-                    "detail": e.detail,
-                }
-                for vid, (_, evs) in zip(ids, pending, strict=True)
-                for e in evs
-            ]
-            for batch in _batches(ev):
-                conn.execute(insert(E), batch)
-            pending.clear()
-
-        for item in verdict_rows():
-            pending.append(item)
-            if len(pending) >= BATCH:
-                flush()
-        if pending:
-            flush()
+        Cheaper than RETURNING on every batch: PostgreSQL drivers re-parse each huge multi-row
+        statement, while a plain executemany is pipelined; and it is the same portable SQL on both.
+        """
+        rows = (
+            {
+                "audit_id": audit_id,
+                "site_pk": pk,
+                "code": v.code,
+                "verdict": str(v.verdict),
+                "confidence": float(v.confidence),
+                "decision": v.decision,
+                "reason": v.reason,
+                "position": pos,
+            }
+            for site, pk in zip(sites, site_pks, strict=True)
+            for pos, v in enumerate(site.verdicts.values())
+        )
+        for batch in _batches(rows):
+            conn.execute(insert(V), batch)
+        if not any(v.evidence for s in sites for v in s.verdicts.values()):
+            return
+        ids = {
+            (r.site_pk, r.code): r.id
+            for r in conn.execute(select(V.c.id, V.c.site_pk, V.c.code).where(V.c.audit_id == audit_id))
+        }
+        evidence = (
+            {
+                "verdict_id": ids[(pk, v.code)],
+                "url": e.url,
+                "warc_record_id": e.warc_record_id,
+                "warc_file": e.warc_file,
+                "snippet": e.snippet,
+                "detector": e.detector,
+                "detail": e.detail,
+            }
+            for site, pk in zip(sites, site_pks, strict=True)
+            for v in site.verdicts.values()
+            for e in v.evidence
+        )
+        for batch in _batches(evidence):
+            conn.execute(insert(E), batch)
 
     def save_pages(self, audit_id: int, site_id: str, rows: Iterable[Any]) -> int:
         """Record the pages seen for a site (objects with PageFacts/ArchivedRecord attributes, or dicts).
@@ -408,13 +405,17 @@ class Store:
         audits = self.list_audits(portfolio)
         return audits[-1].id if audits else None
 
-    def load_audit(self, audit_id: int | None = None, apply_reviews: bool = True) -> AuditResult:
+    def load_audit(
+        self, audit_id: int | None = None, apply_reviews: bool = True, fw: Any = None
+    ) -> AuditResult:
         """Read an audit back (the latest when ``audit_id`` is None).
 
         With ``apply_reviews`` (the default) each criterion carries its final value: the latest
         review if any (``source="review"``, ``reviewer`` set, machine evidence kept), and scores,
         implemented models and the summary are recomputed for it. ``apply_reviews=False`` gives the
-        machine's verdicts as saved, for measuring agreement.
+        machine's verdicts as saved, for measuring agreement. ``fw`` is needed only to recompute
+        the summary for a framework that is not bundled (a YAML path); bundled ones are loaded
+        by id.
         """
         self._ensure()
         if audit_id is None:
@@ -521,7 +522,7 @@ class Store:
                     shape = meta.get("framework_shape") or {}
                     for pk in changed:
                         _rescore(by_pk[pk], shape)
-                    audit.summary = _resummarize(audit) or audit.summary
+                    audit.summary = _resummarize(audit, fw) or audit.summary
         return audit
 
     def final_verdicts(self, audit_id: int) -> dict[str, dict[str, Verdict]]:
@@ -575,7 +576,15 @@ class Store:
     def pages(self, audit_id: int, site_id: str | None = None) -> list[dict[str, Any]]:
         self._ensure()
         q = (
-            select(S.c.site_id, P.c.url, P.c.warc_record_id, P.c.warc_file, P.c.status, P.c.content_type, P.c.title)
+            select(
+                S.c.site_id,
+                P.c.url,
+                P.c.warc_record_id,
+                P.c.warc_file,
+                P.c.status,
+                P.c.content_type,
+                P.c.title,
+            )
             .join(S, S.c.id == P.c.site_pk)
             .where(P.c.audit_id == audit_id)
             .order_by(P.c.id)
@@ -645,18 +654,18 @@ def _rescore(site: SiteAssessment, shape: Mapping[str, Any]) -> None:
         score.needs_review = sum(site.verdicts[c].verdict == VerdictValue.NEEDS_REVIEW for c in codes)
     if site.scores and thresholds:
         site.implemented = [
-            m for m, sc in site.scores.items() if m in thresholds and sc.total and sc.fraction >= thresholds[m]
+            m
+            for m, sc in site.scores.items()
+            if m in thresholds and sc.total and sc.met > 0 and sc.fraction >= thresholds[m]
         ]
 
 
-def _resummarize(audit: AuditResult) -> dict[str, Any] | None:
+def _resummarize(audit: AuditResult, fw: Any = None) -> dict[str, Any] | None:
     """Recompute the study's summary table after reviews, with the assess stage's own function."""
     try:
-        from govlens.assess import summarize
-        from govlens.assess.framework import load_framework
+        from govlens.assess import load_framework, summarize
 
-        fw = load_framework(audit.framework_id)
-        return summarize(audit.portfolio, audit.sites, fw)
+        return summarize(audit.portfolio, audit.sites, fw or load_framework(audit.framework_id))
     except Exception as e:  # summarize not available or framework moved: keep the saved summary
         log.info("summary not recomputed after reviews: %s", e)
         return None

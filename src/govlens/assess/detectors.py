@@ -1,0 +1,911 @@
+"""Detectors: small, named functions that look for one kind of evidence in a site's facts.
+
+A framework file names detectors and gives them parameters (the patterns, the fields to search);
+the detector itself knows nothing about Nath, Cilegon or any particular site. That split is what
+lets a second framework (LOSI, a city's own checklist) reuse the same code, and what keeps the
+rules honest: everything site- or language-specific lives in YAML where a reviewer can read it.
+
+Every detector has the signature ``(site: SiteFacts, params: dict) -> list[Evidence]``; an empty
+list means "nothing seen", never "not applicable". Detectors that can decide without any page
+(``official_domain`` judges the site's address) are registered with ``needs_pages=False`` so the
+engine can still use them when a scan failed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote_plus, urlsplit
+
+from govlens.types import Evidence, Link, LinkCheck, LinkKind, PageFacts, SiteFacts, SocialChannel
+
+DetectorFn = Callable[[SiteFacts, dict[str, Any]], list[Evidence]]
+
+SNIPPET_MAX = 300
+DEFAULT_MAX_EVIDENCE = 5
+
+# parameters every detector accepts
+_COMMON_PARAMS = frozenset({"max_evidence", "note"})
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """A registered detector plus what the engine needs to know about it."""
+
+    name: str
+    fn: DetectorFn
+    needs_pages: bool
+    params: frozenset[str]
+    doc: str
+
+    def __call__(self, site: SiteFacts, params: dict[str, Any] | None = None) -> list[Evidence]:
+        return self.fn(site, dict(params or {}))
+
+
+REGISTRY: dict[str, DetectorSpec] = {}
+
+
+def detector(
+    name: str, *, needs_pages: bool = True, params: Iterable[str] = ()
+) -> Callable[[DetectorFn], DetectorFn]:
+    """Register a detector under ``name``; ``params`` lists the parameter names it understands so a
+    misspelt key in a framework file is reported at load time instead of being silently ignored."""
+
+    def wrap(fn: DetectorFn) -> DetectorFn:
+        if name in REGISTRY:
+            raise ValueError(f"detector {name!r} registered twice")
+        REGISTRY[name] = DetectorSpec(
+            name=name,
+            fn=fn,
+            needs_pages=needs_pages,
+            params=frozenset(params) | _COMMON_PARAMS,
+            doc=(fn.__doc__ or "").strip(),
+        )
+        return fn
+
+    return wrap
+
+
+def check_params(name: str, params: dict[str, Any]) -> list[str]:
+    """Problems with a detector use's parameters (unknown keys, patterns that do not compile)."""
+    spec = REGISTRY.get(name)
+    if spec is None:
+        return [f"unknown detector {name!r}"]
+    problems = [
+        f"detector {name!r}: unknown parameter {k!r} (known: {', '.join(sorted(spec.params))})"
+        for k in params
+        if k not in spec.params
+    ]
+    for k, v in params.items():
+        for pat in _as_list(v) if _is_pattern_param(k) else []:
+            try:
+                re.compile(str(pat))
+            except re.error as e:
+                problems.append(f"detector {name!r}: parameter {k!r}: bad pattern {pat!r}: {e}")
+    return problems
+
+
+def _is_pattern_param(key: str) -> bool:
+    return key in {
+        "patterns", "exclude", "near", "text", "url", "also", "submit_text", "submit_url",
+        "followup", "national", "post_patterns", "section_patterns", "result_patterns",
+        "form_text", "not_name_words", "national_text", "extra_suffixes",
+    }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    if isinstance(v, list | tuple | set):
+        return list(v)
+    return [v]
+
+
+@lru_cache(maxsize=4096)
+def _compile(patterns: tuple[str, ...], word_boundary: bool) -> re.Pattern[str] | None:
+    """One case-insensitive alternation; word boundaries by default so 'RKA' does not fire inside
+    'markas' and 'SOP' not inside 'philosophy'. Lookarounds (not ``\\b``) so a pattern may start
+    or end with punctuation."""
+    if not patterns:
+        return None
+    if word_boundary:
+        body = "|".join(f"(?<!\\w)(?:{p})(?!\\w)" for p in patterns)
+    else:
+        body = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(body, re.IGNORECASE | re.UNICODE)
+
+
+def _rx(params: dict[str, Any], key: str, word_boundary: bool = True) -> re.Pattern[str] | None:
+    return _compile(tuple(str(p) for p in _as_list(params.get(key))), word_boundary)
+
+
+_WS = re.compile(r"\s+")
+
+
+def _clean(s: str) -> str:
+    return _WS.sub(" ", s or "").strip()
+
+
+def snippet_around(text: str, start: int, end: int, window: int = 120) -> str:
+    """A passage around a match, cut at word boundaries, at most SNIPPET_MAX characters."""
+    a = max(0, start - window)
+    b = min(len(text), end + window)
+    if a > 0:
+        sp = text.find(" ", a, start)
+        a = sp + 1 if sp != -1 else a
+    if b < len(text):
+        sp = text.rfind(" ", end, b)
+        b = sp if sp != -1 else b
+    s = _clean(text[a:b])
+    if len(s) > SNIPPET_MAX:
+        s = s[: SNIPPET_MAX - 1] + "…"
+    return s
+
+
+def _short(s: str) -> str:
+    s = _clean(s)
+    return s if len(s) <= SNIPPET_MAX else s[: SNIPPET_MAX - 1] + "…"
+
+
+def content_pages(site: SiteFacts) -> list[PageFacts]:
+    """Pages whose content is evidence: HTML answered with success, not soft-404 error pages."""
+    out = []
+    for p in site.pages:
+        if not p.is_html or p.soft_404:
+            continue
+        if p.status is not None and not (200 <= p.status < 400):
+            continue
+        out.append(p)
+    return out
+
+
+def _ev(page: PageFacts, snippet: str, name: str, detail: str) -> Evidence:
+    return Evidence(
+        url=page.url,
+        warc_record_id=page.record_id,
+        warc_file=page.warc_file,
+        snippet=_short(snippet),
+        detector=name,
+        detail=detail,
+    )
+
+
+def _limit(evs: list[Evidence], params: dict[str, Any]) -> list[Evidence]:
+    """Drop duplicate passages (the same menu on every page) and keep the first few."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Evidence] = []
+    for e in evs:
+        key = (e.snippet.lower(), e.detail)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out[: int(params.get("max_evidence", DEFAULT_MAX_EVIDENCE))]
+
+
+FIELDS = (
+    "title", "headings", "link_text", "link_url", "text", "full_text",
+    "document_text", "document_url", "form_text", "same_as",
+)  # fmt: skip
+
+
+def page_field(page: PageFacts, field: str) -> list[str]:
+    """The strings of one searchable field of a page."""
+    if field == "title":
+        return [page.title] if page.title else []
+    if field == "headings":
+        return list(page.headings)
+    if field == "link_text":
+        return [lk.text for lk in page.links if lk.text]
+    if field == "link_url":
+        return [lk.url or lk.raw_href for lk in page.links if lk.url or lk.raw_href]
+    if field == "text":
+        return [page.text] if page.text else []
+    if field == "full_text":
+        return [page.full_text] if page.full_text else []
+    if field == "document_text":
+        return [d.text for d in page.documents if d.text]
+    if field == "document_url":
+        return [d.url for d in page.documents]
+    if field == "form_text":
+        return [_clean(" ".join([f.text, *f.fields])) for f in page.forms]
+    if field == "same_as":
+        return list(page.jsonld_same_as)
+    raise ValueError(f"unknown field {field!r} (known: {', '.join(FIELDS)})")
+
+
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-–/]\s*((?:19|20)?\d{2})(?!\d)")
+
+
+def years_in(s: str) -> set[int]:
+    """Years named in a title or URL, with ranges ('2015-2019', 'FY 2017-18') expanded to both
+    ends so a multi-year series counts as comparing periods."""
+    ys = {int(y) for y in _YEAR.findall(s or "")}
+    for a, b in _YEAR_RANGE.findall(s or ""):
+        ya = int(a)
+        yb = int(b) if len(b) == 4 else (ya // 100) * 100 + int(b)
+        if 1980 <= yb <= 2049 and yb > ya:
+            ys.update({ya, yb})
+    return ys
+
+
+def _link_is_live(site: SiteFacts, url: str) -> bool:
+    lc = site.link_checks.get(url)
+    return lc is None or not is_broken(lc)
+
+
+_DEAD_ERRORS = {"dns", "connect", "tls", "timeout", "reset", "redirect_loop", "too_many_redirects", "soft_404"}
+
+
+def is_broken(lc: LinkCheck) -> bool:
+    """4xx/5xx, a network failure, or a soft 404; robots-disallowed or unchecked links are not."""
+    if lc.status is not None:
+        return lc.status >= 400
+    return (lc.error or "") in _DEAD_ERRORS
+
+
+def _basename(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path.rstrip("/").rsplit("/", 1)[-1] + ("?" + parts.query if parts.query else "")
+
+
+def _words(s: str) -> int:
+    return len(re.findall(r"[^\W_]+", s or ""))
+
+
+# --------------------------------------------------------------------------- text
+
+
+@detector(
+    "text_patterns",
+    params=("patterns", "fields", "exclude", "near", "near_window", "word_boundary", "min_matches", "min_pages"),
+)
+def text_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """Passages matching any of ``patterns`` in the chosen fields (default: main text, headings,
+    title). ``exclude`` vetoes a match whose surrounding passage matches it (a training notice is
+    not a hazard warning); ``near`` demands a second pattern within ``near_window`` characters
+    (a budget word near an amount). ``min_matches`` distinct passages and ``min_pages`` distinct
+    pages are needed before anything is returned, so one stray word is not evidence."""
+    rx = _rx(params, "patterns", params.get("word_boundary", True))
+    if rx is None:
+        return []
+    ex = _rx(params, "exclude")
+    near = _rx(params, "near")
+    window = int(params.get("near_window", 80))
+    fields = _as_list(params.get("fields")) or ["text", "headings", "title"]
+    evs: list[Evidence] = []
+    pages: set[str] = set()
+    for page in content_pages(site):
+        for field in fields:
+            for s in page_field(page, field):
+                for m in rx.finditer(s):
+                    snip = snippet_around(s, m.start(), m.end())
+                    if ex is not None and ex.search(snip):
+                        continue
+                    if near is not None:
+                        ctx = s[max(0, m.start() - window) : m.end() + window]
+                        if not near.search(ctx):
+                            continue
+                    evs.append(_ev(page, snip, "text_patterns", f"{field}: /{m.group(0)}/"))
+                    pages.add(page.url)
+    distinct = {e.snippet.lower() for e in evs}
+    if len(distinct) < int(params.get("min_matches", 1)) or len(pages) < int(params.get("min_pages", 1)):
+        return []
+    return _limit(evs, params)
+
+
+# --------------------------------------------------------------------------- links and documents
+
+
+def _iter_links(site: SiteFacts, params: dict[str, Any]) -> Iterator[tuple[PageFacts, Link]]:
+    kinds = set(_as_list(params.get("kinds")))
+    regions = set(_as_list(params.get("regions")))
+    for page in content_pages(site):
+        for lk in page.links:
+            if kinds and lk.kind not in kinds:
+                continue
+            if regions and lk.region not in regions:
+                continue
+            if lk.kind == LinkKind.NOOP and not params.get("include_noop", False):
+                # CODING.md: a title with no link behind it is not a posted document
+                continue
+            yield page, lk
+
+
+def _link_matches(lk: Link, params: dict[str, Any]) -> str | None:
+    """Which part of a link matched ('text', 'url', 'text+url'), or None."""
+    trx = _rx(params, "text")
+    urx = _rx(params, "url", word_boundary=False)
+    href = unquote_plus(lk.url or lk.raw_href or "")
+    t_hit = bool(trx and trx.search(lk.text or ""))
+    u_hit = bool(urx and urx.search(href or ""))
+    mode = params.get("match", "either")
+    if (mode == "text" and not t_hit) or (mode == "url" and not u_hit) or (mode == "both" and not (t_hit and u_hit)):
+        return None
+    if not (t_hit or u_hit):
+        return None
+    also = _rx(params, "also")
+    # the second condition is read on the anchor and the file name only: upload folders
+    # ("/uploads/2019/05/") carry years that say nothing about the document
+    if also is not None and not (also.search(lk.text or "") or also.search(_basename(href))):
+        return None
+    ex = _rx(params, "exclude")
+    if ex is not None and ex.search(lk.text or ""):
+        return None
+    if _words(lk.text) < int(params.get("min_words", 0)) and not u_hit:
+        return None
+    return "+".join(p for p, hit in (("text", t_hit), ("url", u_hit)) if hit)
+
+
+_LINK_PARAMS = (
+    "text", "url", "match", "also", "exclude", "kinds", "regions", "min_words", "require_live",
+    "include_noop", "min_matches",
+)  # fmt: skip
+
+
+@detector("link_patterns", params=_LINK_PARAMS)
+def link_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """Links whose anchor text (``text``) and/or target (``url``) match; ``match`` says which must
+    (either | text | url | both). ``also`` adds a second condition on text or target (a number or
+    year, so 'Peraturan' as a menu item is not a posted regulation); ``min_words`` asks the anchor
+    to name something specific unless the target itself matched.
+
+    ``require_live`` (default False): CODING.md counts a link that names a specific document even
+    when its target is dead in the captured copy, because the copy dropped PDFs and images. Set it
+    for criteria about a working service, where a link to a 404 shows nothing usable."""
+    evs: list[Evidence] = []
+    for page, lk in _iter_links(site, params):
+        part = _link_matches(lk, params)
+        if part is None:
+            continue
+        if params.get("require_live", False) and not _link_is_live(site, lk.url):
+            continue
+        snip = f"{lk.text} → {lk.url or lk.raw_href}" if lk.text else (lk.url or lk.raw_href)
+        evs.append(_ev(page, snip, "link_patterns", f"link {part} ({lk.kind})"))
+    if len({e.snippet.lower() for e in evs}) < int(params.get("min_matches", 1)):
+        return []
+    return _limit(evs, params)
+
+
+@detector(
+    "document_patterns",
+    params=("text", "url", "match", "also", "exclude", "file_types", "min_count", "min_distinct_years",
+            "require_live", "min_words"),
+)  # fmt: skip
+def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """Posted documents (PDF, DOC, XLS... found by the extractor) whose title or URL match.
+    ``min_distinct_years`` asks for documents covering at least that many years between them
+    (A3: reports for more than one period); ``min_count`` for that many matching documents."""
+    ftypes = set(_as_list(params.get("file_types")))
+    hits: list[tuple[Evidence, set[int]]] = []
+    for page in content_pages(site):
+        for d in page.documents:
+            if ftypes and d.file_type not in ftypes:
+                continue
+            part = _link_matches(Link(url=d.url, text=d.text, kind=LinkKind.DOCUMENT), params)
+            if part is None:
+                continue
+            if params.get("require_live", False) and (
+                (d.status is not None and d.status >= 400) or not _link_is_live(site, d.url)
+            ):
+                continue
+            ys = set(d.years) | years_in(d.text) | years_in(d.url)
+            snip = f"{d.text} → {d.url}" if d.text else d.url
+            hits.append((_ev(page, snip, "document_patterns", f"document {part} ({d.file_type})"), ys))
+    return _years_gate(hits, params, "document_patterns")
+
+
+def _years_gate(hits: list[tuple[Evidence, set[int]]], params: dict[str, Any], name: str) -> list[Evidence]:
+    uniq: dict[str, tuple[Evidence, set[int]]] = {}
+    for e, ys in hits:
+        uniq.setdefault(e.snippet.lower(), (e, ys))
+    if len(uniq) < int(params.get("min_count", 1)):
+        return []
+    need = int(params.get("min_distinct_years", 0))
+    if need:
+        years: set[int] = set().union(*(ys for _, ys in uniq.values())) if uniq else set()
+        if len(years) < need:
+            return []
+        kept = [e for e, ys in uniq.values() if ys]
+        for e in kept:
+            e.detail += f"; years {','.join(str(y) for y in sorted(years))}"
+        return _limit(kept, params)
+    return _limit([e for e, _ in uniq.values()], params)
+
+
+@detector(
+    "dated_items",
+    params=("text", "url", "match", "also", "exclude", "kinds", "min_words", "include_noop", "regions",
+            "require_live", "min_count", "min_distinct_years", "file_types"),
+)  # fmt: skip
+def dated_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """Links *and* documents matching the patterns, pooled, with the years they name: 'at least two
+    dated reports' (A3) is a statement about the set, not about one link."""
+    hits: list[tuple[Evidence, set[int]]] = []
+    for page, lk in _iter_links(site, params):
+        part = _link_matches(lk, params)
+        if part is None:
+            continue
+        ys = years_in(lk.text) | years_in(lk.url)
+        snip = f"{lk.text} → {lk.url}" if lk.text else lk.url
+        hits.append((_ev(page, snip, "dated_items", f"link {part}"), ys))
+    for e in document_patterns(site, {**params, "min_count": 1, "min_distinct_years": 0, "max_evidence": 1000}):
+        hits.append((e, years_in(e.snippet)))
+    return _years_gate(hits, params, "dated_items")
+
+
+_SERIES = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[|,;/]?\s*(?:19|20)\d{2}){2,}(?!\d)")
+
+
+def _is_figure_row(tail: str, need: int) -> bool:
+    """Figures after a year header: enough numbers that are not themselves years or day numbers,
+    at least one a measured value (decimal, percentage or three digits or more). A year menu of an
+    archive ("2019 | 2018 | 2017 ... Monday 13") fails this."""
+    nums = [n for n in re.findall(r"\d+(?:[.,]\d+)*%?", tail) if not _YEAR.fullmatch(n)]
+    measured = [n for n in nums if re.search(r"[.,%]", n) or len(n) >= 3]
+    return len(nums) >= need and bool(measured)
+
+
+@detector("year_series", params=("fields", "patterns", "min_years", "max_years", "near_window"))
+def year_series(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """A table header of consecutive years ('2019 2020 2021 2022') followed by figures, or, when
+    ``patterns`` are given, a comparison phrase ('compared with last year', 'dibandingkan tahun
+    lalu') next to a year: the shape of year-on-year statistics, whatever the subject."""
+    fields = _as_list(params.get("fields")) or ["text", "full_text"]
+    min_years = int(params.get("min_years", 3))
+    max_years = int(params.get("max_years", 12))
+    window = int(params.get("near_window", 200))
+    rx = _rx(params, "patterns")
+    evs: list[Evidence] = []
+    for page in content_pages(site):
+        for field in fields:
+            for s in page_field(page, field):
+                for m in _SERIES.finditer(s):
+                    ys = {int(y) for y in _YEAR.findall(m.group(0))}
+                    if not min_years <= len(ys) <= max_years:
+                        continue
+                    if _is_figure_row(s[m.end() : m.end() + window], min_years):
+                        evs.append(_ev(page, snippet_around(s, m.start(), m.end()), "year_series",
+                                       f"{field}: series of {len(ys)} years with figures"))
+                if rx is not None:
+                    for m in rx.finditer(s):
+                        ctx = s[max(0, m.start() - window) : m.end() + window]
+                        if _YEAR.search(ctx) and re.search(r"\d+(?:[.,]\d+)?\s*%|\d[\d.,]{2,}", ctx):
+                            evs.append(_ev(page, snippet_around(s, m.start(), m.end()), "year_series",
+                                           f"{field}: comparison /{m.group(0)}/"))
+    return _limit(evs, params)
+
+
+# --------------------------------------------------------------------------- domain
+
+
+# host suffixes as regexes, without the leading dot; a host matches when it *is* the suffix or
+# ends in "." + suffix (so "gov" matches "igb.illinois.gov" but not "mygov.com")
+_GOV_SUFFIXES = (
+    r"gov",  # US federal/state/local
+    r"mil",
+    r"go\.[a-z]{2}",  # .go.id, .go.jp, .go.kr, .go.th, .go.ke ...
+    r"gov\.[a-z]{2}",  # .gov.uk, .gov.au, .gov.in ...
+    r"gob\.[a-z]{2}",
+    r"gouv\.[a-z]{2}",
+    r"govt\.[a-z]{2}",  # .govt.nz
+    r"gv\.[a-z]{2}",  # .gv.at
+    r"nic\.in",
+    r"gc\.ca",
+    r"europa\.eu",
+    r"(?:state|ci|co|city|county|town|twp|vil)\.[a-z]{2}\.us",  # US locality domains
+    r"desa\.id",  # Indonesian village governments
+    r"mil\.[a-z]{2}",
+)
+
+
+@detector("official_domain", needs_pages=False, params=("extra_suffixes", "use"))
+def official_domain(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """The site's original address is on a domain reserved for government (.go.id, .gov,
+    gov.<cc>, .gob.<cc>, .gouv.<cc>, nic.in, .mil, ...). Judged on the seed URL (the address the
+    portfolio or the archive's warcinfo names), never on where a mirror happened to serve it;
+    ``use: final`` judges the address after redirects instead. Needs no page, so a site whose
+    scan failed can still be decided."""
+    url = site.final_url if params.get("use") == "final" and site.final_url else site.seed_url
+    if not url and site.organisation and site.organisation.sites:
+        url = site.organisation.sites[0]
+    host = (urlsplit(url if "//" in (url or "") else f"//{url}").hostname or "").lower().rstrip(".")
+    if not host:
+        return []
+    suffixes = list(_GOV_SUFFIXES) + [str(s) for s in _as_list(params.get("extra_suffixes"))]
+    for suf in suffixes:
+        suf = suf.lstrip(".")
+        if re.search(f"(?:^|\\.)(?:{suf})$", host):
+            return [
+                Evidence(
+                    url=url,
+                    warc_record_id="",
+                    snippet=host,
+                    detector="official_domain",
+                    detail=f"host {host} ends in a government suffix (.{suf.replace(chr(92), '')})",
+                )
+            ]
+    return []
+
+
+# --------------------------------------------------------------------------- social channels
+
+_SOCIAL_HOSTS = {
+    "facebook.com": "facebook", "fb.com": "facebook", "fb.me": "facebook",
+    "instagram.com": "instagram", "youtube.com": "youtube", "twitter.com": "twitter",
+    "x.com": "twitter", "tiktok.com": "tiktok", "linkedin.com": "linkedin", "t.me": "telegram",
+    "telegram.me": "telegram", "whatsapp.com": "whatsapp",
+}  # fmt: skip
+
+# a single post, a share/intent button, a search: not a channel (CODING.md, K3)
+_NOT_CHANNEL = re.compile(
+    r"/(?:sharer|share|intent|status|statuses|posts?|p|reels?|photos?|videos?|watch|shorts|embed|"
+    r"permalink|story\.php|hashtag|search|events|groups/[^/]+/posts|dialog|plugins|login|home\.php|"
+    r"tr|explore|i/web)(?:[/?.]|$)|[?&](?:u|url|text)=|^/?$",
+    re.IGNORECASE,
+)
+
+
+def social_platform(url: str) -> str | None:
+    host = (urlsplit(url).hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    host = host[2:] if host.startswith("m.") else host
+    for h, p in _SOCIAL_HOSTS.items():
+        if host == h or host.endswith("." + h):
+            return p
+    return None
+
+
+def is_channel_url(url: str) -> bool:
+    """A profile or channel page, not a post or a share button."""
+    if social_platform(url) is None:
+        return False
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if _NOT_CHANNEL.search(path) or (_NOT_CHANNEL.search("?" + (parts.query or "")) and "share" in url):
+        return False
+    # facebook page plugins embed a page: the page is in href=
+    return path.strip("/") != ""
+
+
+def _norm_channel(url: str) -> str:
+    p = urlsplit(url)
+    host = (p.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    return f"{host}{p.path.rstrip('/').lower()}"
+
+
+def site_channels(site: SiteFacts) -> list[tuple[PageFacts, SocialChannel]]:
+    """The site's own channels: extractor socials, social links that are not share buttons,
+    platform embeds (page plugins, timelines) and JSON-LD sameAs, deduplicated by address."""
+    found: dict[str, tuple[PageFacts, SocialChannel]] = {}
+
+    def add(page: PageFacts, url: str, platform: str | None, source: str, handle: str = "") -> None:
+        platform = platform or social_platform(url)
+        if not platform or not url:
+            return
+        if "plugins/page.php" in url or "plugins/likebox" in url:
+            from urllib.parse import parse_qs
+
+            href = parse_qs(urlsplit(url).query).get("href", [""])[0]
+            if not href:
+                return
+            url = href
+        if not is_channel_url(url):
+            return
+        found.setdefault(_norm_channel(url), (page, SocialChannel(platform, url, handle, source)))
+
+    for page in content_pages(site):
+        for sc in page.socials:
+            add(page, sc.url, sc.platform, sc.source, sc.handle)
+        for lk in page.links:
+            if lk.is_share:
+                continue
+            if lk.kind == LinkKind.SOCIAL or social_platform(lk.url or ""):
+                add(page, lk.url, lk.social_platform, "link")
+        for em in page.embeds:
+            add(page, em.src, em.platform, "embed")
+        for u in page.jsonld_same_as:
+            add(page, u, None, "jsonld")
+    return list(found.values())
+
+
+@detector("social_channels", params=("min", "platforms", "sources", "exclude_platforms"))
+def social_channels(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """At least ``min`` (default 1) of the organisation's own channel pages linked, embedded or
+    declared in JSON-LD sameAs. Share buttons and links to a single post are excluded."""
+    plats = set(_as_list(params.get("platforms")))
+    skip = set(_as_list(params.get("exclude_platforms", ["whatsapp"])))
+    sources = set(_as_list(params.get("sources")))
+    chans = [
+        (p, c)
+        for p, c in site_channels(site)
+        if (not plats or c.platform in plats) and c.platform not in skip and (not sources or c.source in sources)
+    ]
+    if len(chans) < int(params.get("min", 1)):
+        return []
+    evs = [_ev(p, c.url, "social_channels", f"{c.platform} channel ({c.source})") for p, c in chans]
+    return _limit(evs, {"max_evidence": params.get("max_evidence", 8)})
+
+
+# --------------------------------------------------------------------------- contacts
+
+_EMAIL = re.compile(
+    r"[\w.+-]+\s*(?:@|\[at\]|\(at\)|\{at\}|\s at\s)\s*[\w-]+(?:\s*(?:\.|\[dot\]|\(dot\)|\s dot\s)\s*[\w-]+)+",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(
+    r"(?:(?:telp?|tel(?:ephone|epon)?|phone|ph|fax|faks(?:imili)?|hp|wa|call)\.?\s*:?\s*)"
+    r"(?:\+?\d{1,3}[\s.-]?)?\(?\d{2,5}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,5}"
+    r"|\(\d{2,5}\)\s?\d{3,4}[\s.-]?\d{3,5}|\+\d{1,3}[\s.-]?\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,5}"
+    r"|(?<!\d)\d{3}[-.]\d{3}[-.]\d{4}(?!\d)|(?<!\d)0\d{1,3}[-.\s]\d{3,4}[-.\s]?\d{3,5}(?!\d)",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(
+    r"(?<!\w)(?:alamat(?:\s+kantor)?\s*:|jl\.|jln\.?|jalan\s+[A-Z]|kode pos|"
+    r"\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.|Lane|Way|Place)"
+    r"|P\.?\s?O\.?\s+Box\s+\d+)",
+)
+
+_DEFAULT_POSTS = (
+    r"kepala(?:\s+(?:dinas|badan|bagian|bidang|seksi|sub\s*bagian|kantor|desa|unit|pusat))?",
+    r"plt\.?\s+kepala", r"sekretaris(?:\s+(?:daerah|dinas|badan|camat))?", r"kasubb?ag", r"kabid",
+    r"kasi", r"camat", r"lurah", r"bupati", r"wakil\s+bupati", r"wali\s*kota", r"wakil\s+wali\s*kota",
+    r"gubernur", r"direktur(?:\s+utama)?", r"ketua", r"inspektur", r"kadis", r"sekda",
+    r"director", r"deputy\s+director", r"chair(?:man|woman|person)?", r"vice\s+chair", r"commissioner",
+    r"manager", r"mayor", r"deputy\s+mayor", r"executive(?:\s+director)?", r"chief(?:\s+\w+)?\s+officer",
+    r"(?:assessment\s+|information\s+|public\s+information\s+|press\s+)?officer", r"secretary",
+    r"administrator", r"coordinator", r"president", r"clerk", r"treasurer", r"sheriff",
+    r"minister", r"councill?or", r"superintendent", r"supervisor", r"head\s+of\s+\w+",
+)  # fmt: skip
+
+_NAME = (
+    r"(?:(?i:dr|drs|dra|ir|h|hj|prof|mr|mrs|ms|hon)\.?\s+)*"
+    r"[A-Z][A-Za-z'’-]+(?:\s+[A-Z]\.)?(?:\s+(?:[A-Z]\.|[A-Z][A-Za-z'’-]+)){1,4}(?!\w)"
+)
+_NOT_NAME_WORDS = (
+    "dinas", "badan", "kabupaten", "kota", "kecamatan", "kelurahan", "pemerintah", "provinsi", "daerah",
+    "bagian", "bidang", "seksi", "kantor", "sekretariat", "dan", "umum", "pelayanan", "department",
+    "county", "city", "office", "board", "committee", "services", "service", "division", "state",
+    "council", "commission", "of", "the", "and", "for", "public", "health", "information", "contact",
+    "us", "home", "menu", "news", "berita", "profil", "struktur", "organisasi", "visi", "misi",
+    "republik", "indonesia", "selamat", "datang", "website", "portal", "program", "report", "reports",
+)  # fmt: skip
+
+
+def _official_rx(params: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str], set[str]]:
+    posts = tuple(str(p) for p in _as_list(params.get("post_patterns"))) or _DEFAULT_POSTS
+    post = "|".join(f"(?:{p})" for p in posts)
+    # "Post: Name", "Post Name"  |  "Name, Post" / "Name - Post" / "Name (Post)"
+    a = re.compile(rf"(?<!\w)(?i:{post})\s*[:,\-–]?\s*(?P<name>{_NAME})")
+    b = re.compile(rf"(?P<name>{_NAME})\s*(?:,|-|–|\()\s*(?:[\w&]+\s+){{0,4}}(?i:{post})(?!\w)")
+    stop = {w.lower() for w in _as_list(params.get("not_name_words"))} or set(_NOT_NAME_WORDS)
+    return a, b, stop
+
+
+def _plausible_name(name: str, stop: set[str]) -> bool:
+    toks = [t.strip(".,'’").lower() for t in name.split()]
+    toks = [t for t in toks if t not in {"dr", "drs", "dra", "ir", "h", "hj", "prof", "mr", "mrs", "ms", "hon"}]
+    return len(toks) >= 2 and not any(t in stop for t in toks)
+
+
+def find_officials(page: PageFacts, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name passage, detail) pairs: a person's name next to a post."""
+    out: list[tuple[str, str]] = []
+    for c in page.contacts:
+        if c.kind == "official" and c.value:
+            out.append((c.snippet or c.value, "official (extractor)"))
+    a, b, stop = _official_rx(params)
+    for s in page_field(page, "full_text") or page_field(page, "text"):
+        for rx in (a, b):
+            for m in rx.finditer(s):
+                if _plausible_name(m.group("name"), stop):
+                    out.append((snippet_around(s, m.start(), m.end(), 40), "official: name with post"))
+    return out
+
+
+def find_channels(page: PageFacts, kinds: set[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for c in page.contacts:
+        if c.kind in kinds and c.kind != "official":
+            out.append((c.snippet or c.raw or c.value, f"contact: {c.kind}"))
+    for lk in page.links:
+        if lk.kind == LinkKind.MAILTO and "email" in kinds:
+            out.append((lk.raw_href or lk.url, "contact: email (mailto)"))
+        elif lk.kind == LinkKind.TEL and "phone" in kinds:
+            out.append((lk.raw_href or lk.url, "contact: phone (tel)"))
+    text = " ".join(page_field(page, "full_text") or page_field(page, "text"))
+    for kind, rx in (("email", _EMAIL), ("phone", _PHONE), ("address", _ADDRESS)):
+        if kind in kinds or (kind == "phone" and "fax" in kinds):
+            for m in rx.finditer(text):
+                out.append((snippet_around(text, m.start(), m.end(), 50), f"contact: {kind}"))
+                break
+    return out
+
+
+@detector("contacts", params=("post_patterns", "not_name_words", "channel_kinds", "require_official"))
+def contacts(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """E2: an official named with a post AND an actual contact channel (address, phone, fax or
+    e-mail) on the captured pages. A 'Contact us' link is not a channel: only the address, number
+    or mailbox itself counts. Both parts are returned as evidence, each labelled."""
+    kinds = set(_as_list(params.get("channel_kinds"))) or {"email", "phone", "fax", "address"}
+    officials: list[Evidence] = []
+    chans: list[Evidence] = []
+    for page in content_pages(site):
+        officials += [_ev(page, s, "contacts", d) for s, d in find_officials(page, params)]
+        chans += [_ev(page, s, "contacts", d) for s, d in find_channels(page, kinds)]
+    if not chans or (params.get("require_official", True) and not officials):
+        return []
+    return _limit(officials, {"max_evidence": 3}) + _limit(chans, {"max_evidence": 3})
+
+
+# --------------------------------------------------------------------------- forms and services
+
+
+def _form_matches(f: Any, params: dict[str, Any]) -> bool:
+    kinds = set(_as_list(params.get("form_kinds") or params.get("kinds")))
+    if kinds and f.kind not in kinds:
+        return False
+    if len(f.fields) < int(params.get("min_fields", 1)):
+        return False
+    if params.get("require_action", True) and (not f.action or f.action.strip() in {"#", ""}
+                                                  or f.action.lower().startswith("javascript")):
+        return False
+    ft = _rx(params, "form_text")
+    return not (ft is not None and not ft.search(_clean(" ".join([f.text, *f.fields]))))
+
+
+@detector("forms", params=("kinds", "form_kinds", "min_fields", "require_action", "form_text"))
+def forms(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """Forms of the given kinds (complaint, poll, contact...) with at least ``min_fields`` inputs and,
+    unless ``require_action: false``, a real action: a form that submits somewhere takes input.
+    Search and login boxes are excluded unless asked for explicitly."""
+    evs: list[Evidence] = []
+    for page in content_pages(site):
+        for f in page.forms:
+            if not params.get("kinds") and f.kind in {"search", "login"}:
+                continue
+            if _form_matches(f, params):
+                desc = f"<form {f.method} {f.action}> {f.text} [{', '.join(f.fields[:6])}]"
+                evs.append(_ev(page, desc, "forms", f"form kind {f.kind}, {len(f.fields)} fields"))
+    return _limit(evs, params)
+
+
+@detector(
+    "service_links",
+    params=(*_LINK_PARAMS, "service_kind", "form_text", "min_fields", "require_action", "form_kinds"),
+)
+def service_links(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """A service requested or used online: a link whose text/target names an online application,
+    registration, permit, booking or payment, or a submitting form that says so (``form_text``).
+    ``service_kind: true`` also accepts links the extractor classed as service links, when their
+    text matches. Links default to ``require_live: false`` like link_patterns."""
+    evs = link_patterns(site, {k: v for k, v in params.items() if k in _LINK_PARAMS})
+    for e in evs:
+        e.detector = "service_links"
+    if params.get("form_text"):
+        fp = {
+            "form_text": params["form_text"],
+            "min_fields": params.get("min_fields", 2),
+            "require_action": params.get("require_action", False),
+            "kinds": params.get("form_kinds"),
+        }
+        for e in forms(site, fp):
+            e.detector = "service_links"
+            evs.append(e)
+    return _limit(evs, params)
+
+
+@detector(
+    "complaint_channel",
+    params=("submit_text", "submit_url", "followup", "followup_fields", "national", "national_text", "form_kinds",
+            "require_both", "min_fields"),
+)  # fmt: skip
+def complaint_channel(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """I4, a two-way G2C2G flow: a way to submit (a complaint/request form that takes input, or a
+    link to a complaint channel) AND a sign that an answer comes back (ticket number, status
+    tracking, published responses, 'tindak lanjut', 'balasan'). A link to the national complaint
+    platform (``national``, e.g. lapor.go.id / SP4N-LAPOR!) is enough on its own: that platform
+    tracks and answers by design. Each evidence item says which part it shows."""
+    national = link_patterns(site, {"url": params.get("national"), "text": params.get("national_text"),
+                                    "max_evidence": 3}) if params.get("national") else []
+    for e in national:
+        e.detector, e.detail = "complaint_channel", f"national platform: {e.detail}"
+    submit: list[Evidence] = []
+    for e in forms(site, {"kinds": _as_list(params.get("form_kinds")) or ["complaint", "contact"],
+                          "min_fields": params.get("min_fields", 2), "require_action": False}):
+        e.detector, e.detail = "complaint_channel", f"submit: {e.detail}"
+        submit.append(e)
+    if params.get("submit_text") or params.get("submit_url"):
+        for e in link_patterns(site, {"text": params.get("submit_text"), "url": params.get("submit_url"),
+                                      "max_evidence": 3}):
+            e.detector, e.detail = "complaint_channel", f"submit: {e.detail}"
+            submit.append(e)
+    follow = text_patterns(site, {"patterns": params.get("followup"), "max_evidence": 3,
+                                  "fields": _as_list(params.get("followup_fields"))
+                                  or ["text", "full_text", "headings", "link_text", "form_text"]})
+    for e in follow:
+        e.detector, e.detail = "complaint_channel", f"follow-up: {e.detail}"
+    if national:
+        return _limit(national + submit[:1] + follow[:1], {"max_evidence": 5})
+    if (submit and follow) or (follow and not params.get("require_both", True)):
+        return _limit(submit[:2] + follow[:3], {"max_evidence": 5})
+    return []
+
+
+@detector("poll", params=("text", "url", "patterns", "fields", "result_patterns", "form_text", "min_fields"))
+def poll(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """I5: a poll or debate space that takes input (a poll form, a comment form, a link to a poll or
+    forum) or publishes results (``result_patterns`` in the page text: 'hasil polling', 'results',
+    an index value)."""
+    evs: list[Evidence] = []
+    for e in forms(site, {"kinds": ["poll"], "min_fields": params.get("min_fields", 1), "require_action": False}):
+        e.detector = "poll"
+        evs.append(e)
+    if params.get("form_text"):
+        for e in forms(site, {"form_text": params["form_text"], "min_fields": params.get("min_fields", 1),
+                              "require_action": False}):
+            e.detector = "poll"
+            evs.append(e)
+    if params.get("text") or params.get("url"):
+        for e in link_patterns(site, {"text": params.get("text"), "url": params.get("url")}):
+            e.detector = "poll"
+            evs.append(e)
+    for key in ("patterns", "result_patterns"):
+        if params.get(key):
+            tp = {"patterns": params[key], "fields": params.get("fields") or ["text", "headings"]}
+            for e in text_patterns(site, tp):
+                e.detector, e.detail = "poll", f"{'results' if key == 'result_patterns' else 'space'}: {e.detail}"
+                evs.append(e)
+    return _limit(evs, params)
+
+
+# --------------------------------------------------------------------------- news / information
+
+_MONTHS = (
+    r"jan(?:uari|uary)?|feb(?:ruari|ruary)?|mar(?:et|ch)?|apr(?:il)?|mei|may|jun[ei]?|jul[iy]?|"
+    r"ag(?:ustus)?|aug(?:ust)?|sep(?:tember)?|sept|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|"
+    r"des(?:ember)?|dec(?:ember)?"
+)
+_DATE = re.compile(
+    rf"(?<!\w)(?:\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+(?:19|20)\d{{2}}|(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2})(?!\w)",
+    re.IGNORECASE,
+)
+
+
+@detector("news_items", params=("min_dated", "section_patterns", "min_text_words", "fields"))
+def news_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
+    """K1: the site disseminates information: several dated items (news, announcements, notices:
+    ``min_dated`` dates in headings, link texts or text), a news/announcement section
+    (``section_patterns`` in headings, titles or link texts), or an information page whose main text
+    has at least ``min_text_words`` words (a profile, a service description)."""
+    evs: list[Evidence] = []
+    dated: list[Evidence] = []
+    sec = _rx(params, "section_patterns")
+    fields = _as_list(params.get("fields")) or ["headings", "link_text", "text"]
+    min_words = int(params.get("min_text_words", 120))
+    for page in content_pages(site):
+        for field in fields:
+            for s in page_field(page, field):
+                for m in _DATE.finditer(s):
+                    dated.append(_ev(page, snippet_around(s, m.start(), m.end(), 80), "news_items",
+                                     f"dated item ({field})"))
+        if sec is not None:
+            for field in ("headings", "title", "link_text"):
+                for s in page_field(page, field):
+                    m = sec.search(s)
+                    if m:
+                        evs.append(_ev(page, s, "news_items", f"section: /{m.group(0)}/"))
+        if min_words and _words(page.text) >= min_words:
+            evs.append(_ev(page, f"{page.title}: {page.text[:200]}", "news_items",
+                           f"information page ({_words(page.text)} words)"))
+    if len({e.snippet for e in dated}) >= int(params.get("min_dated", 3)):
+        evs = dated[:3] + evs
+    return _limit(evs, params)

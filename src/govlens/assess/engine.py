@@ -1,0 +1,261 @@
+"""From a site's facts and a framework to one verdict per criterion, model scores and advice.
+
+The rules that matter (docs/frameworks.md explains them for readers of a report):
+
+* a site we could not read is not a site that lacks a budget report: when the scan status is not
+  assessable every criterion is ``needs_review`` naming the status, except criteria whose
+  detectors need no page (K2 is settled by the address alone);
+* an organisation with no website at all is a fact, not a failure: every criterion is
+  ``not_met`` ("no website") and every score is 0;
+* ``auto`` criteria are decided by the detectors: evidence → met, nothing → not_met with a reason
+  saying what was searched; ``assisted`` criteria are only called met on strong evidence
+  (a detector use with confidence ≥ ``ASSISTED_MET_CONFIDENCE``), weaker hints go to a person, and
+  silence is never turned into not_met; ``manual`` criteria always go to a person, with hints.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from govlens.assess.detectors import REGISTRY, content_pages, is_broken, site_channels
+from govlens.assess.framework import Criterion, DetectorUse, Framework
+from govlens.types import (
+    Evidence,
+    LinkCheck,
+    ModelScore,
+    ScanStatus,
+    SiteAssessment,
+    SiteFacts,
+    SocialChannel,
+    Verdict,
+    VerdictValue,
+)
+
+log = logging.getLogger(__name__)
+
+# An assisted criterion is called met without a person only on evidence from a detector use
+# the framework rates at least this strongly; weaker evidence is shown to a reviewer.
+ASSISTED_MET_CONFIDENCE = 0.6
+# Confidence in an assisted "met" is discounted: the rule needs judgement a pattern lacks.
+ASSISTED_DISCOUNT = 0.85
+MAX_EVIDENCE_PER_VERDICT = 8
+
+
+@dataclass
+class _Run:
+    evidence: list[Evidence]
+    fired: list[DetectorUse]
+    errors: list[str]
+
+
+def page_independent(c: Criterion) -> bool:
+    """A criterion every detector of which can decide without pages (K2 from the address)."""
+    return bool(c.detectors) and all(not REGISTRY[d.detector].needs_pages for d in c.detectors)
+
+
+def _run(site: SiteFacts, c: Criterion) -> _Run:
+    evs: list[Evidence] = []
+    fired: list[DetectorUse] = []
+    errors: list[str] = []
+    for use in c.detectors:
+        try:
+            found = REGISTRY[use.detector](site, use.params)
+        except Exception as e:  # a detector bug must not sink the whole audit
+            log.exception("detector %s failed on %s (%s)", use.detector, site.site_id, c.code)
+            errors.append(f"{use.detector}: {type(e).__name__}: {e}")
+            continue
+        if found:
+            fired.append(use)
+            evs.extend(found)
+    return _Run(evs[:MAX_EVIDENCE_PER_VERDICT], fired, errors)
+
+
+def _searched(c: Criterion) -> str:
+    names = sorted({d.detector for d in c.detectors})
+    return ", ".join(names) if names else "no detector"
+
+
+def _decide(site: SiteFacts, c: Criterion, n_pages: int) -> Verdict:
+    run = _run(site, c)
+    if c.combine == "all" and len({id(u) for u in run.fired}) < len(c.detectors):
+        satisfied = bool(run.fired) and len(run.fired) == len(c.detectors)
+    else:
+        satisfied = bool(run.fired)
+    err = f" (detector errors: {'; '.join(run.errors)})" if run.errors else ""
+    strength = max((u.confidence for u in run.fired), default=0.0)
+    base = Verdict(code=c.code, verdict=VerdictValue.NEEDS_REVIEW, confidence=0.0, evidence=run.evidence,
+                   decision=c.decision)
+    if run.errors and not satisfied:
+        base.reason = f"a detector failed, so the result is not trusted{err}"
+        return base
+    if c.decision == "manual":
+        base.reason = (
+            f"decided by a person; {len(run.evidence)} hint(s) found by {_searched(c)}"
+            if run.evidence
+            else f"decided by a person; {_searched(c)} found no hint on {n_pages} page(s)"
+        )
+        base.confidence = strength * 0.5
+        return base
+    if c.decision == "assisted":
+        if satisfied and strength >= ASSISTED_MET_CONFIDENCE:
+            base.verdict = VerdictValue.MET
+            base.confidence = round(strength * ASSISTED_DISCOUNT, 3)
+            base.reason = f"strong evidence from {_detectors(run)}; a reviewer may confirm"
+        elif run.evidence:
+            base.confidence = round(strength * 0.5, 3)
+            base.reason = f"only weak or partial evidence from {_detectors(run)}: needs a person{err}"
+        else:
+            base.reason = (
+                f"{_searched(c)} found nothing on {n_pages} page(s); this criterion needs judgement, "
+                f"so absence is not taken as not met{err}"
+            )
+        return base
+    # auto
+    if satisfied:
+        base.verdict = VerdictValue.MET
+        base.confidence = round(strength, 3)
+        base.reason = f"evidence from {_detectors(run)}"
+        return base
+    base.verdict = VerdictValue.NOT_MET
+    base.evidence = []
+    # the more pages searched, the more an absence means
+    base.confidence = 0.6 if n_pages < 3 else 0.75 if n_pages < 10 else 0.85
+    partial = f" ({len(run.fired)} of {len(c.detectors)} detectors fired; all are required)" if run.fired else ""
+    base.reason = f"no passage, link or element matched ({_searched(c)}) on {n_pages} page(s){partial}"
+    return base
+
+
+def _detectors(run: _Run) -> str:
+    return ", ".join(sorted({u.detector for u in run.fired}))
+
+
+def _order(fw: Framework) -> list[Criterion]:
+    """Framework order, but a criterion after those it requires."""
+    crits = [c for _, c in fw.criteria()]
+    by_code = {c.code: c for c in crits}
+    done: list[Criterion] = []
+    seen: set[str] = set()
+
+    def visit(c: Criterion, stack: tuple[str, ...]) -> None:
+        if c.code in seen:
+            return
+        if c.code in stack:
+            raise ValueError(f"criteria require each other in a cycle: {' → '.join((*stack, c.code))}")
+        for r in c.requires:
+            visit(by_code[r], (*stack, c.code))
+        seen.add(c.code)
+        done.append(c)
+
+    for c in crits:
+        visit(c, ())
+    return done
+
+
+def _prereq(c: Criterion, verdicts: dict[str, Verdict]) -> Verdict | None:
+    missing = [r for r in c.requires if verdicts[r].verdict == VerdictValue.NOT_MET]
+    if missing:
+        return Verdict(c.code, VerdictValue.NOT_MET, 0.8, [], f"requires {', '.join(missing)}, which is not met",
+                       decision=c.decision)
+    pending = [r for r in c.requires if verdicts[r].verdict == VerdictValue.NEEDS_REVIEW]
+    if pending:
+        return Verdict(c.code, VerdictValue.NEEDS_REVIEW, 0.0, [],
+                       f"requires {', '.join(pending)}, which needs review first", decision=c.decision)
+    return None
+
+
+def broken_links(site: SiteFacts) -> list[LinkCheck]:
+    """Links and pages that do not work: 4xx/5xx, DNS/connection/timeout failures, soft 404s."""
+    out = [lc for lc in site.link_checks.values() if is_broken(lc)]
+    seen = {lc.url for lc in out}
+    for p in site.pages:
+        if p.url in seen:
+            continue
+        if p.soft_404:
+            out.append(LinkCheck(url=p.url, status=p.status, error="soft_404", record_id=p.record_id))
+        elif p.status is not None and p.status >= 400:
+            out.append(LinkCheck(url=p.url, status=p.status, record_id=p.record_id))
+        else:
+            continue
+        seen.add(p.url)
+    return out
+
+
+def _socials(site: SiteFacts) -> list[SocialChannel]:
+    return [c for _, c in site_channels(site)]
+
+
+def assess_site(site: SiteFacts, fw: Framework) -> SiteAssessment:
+    """One verdict per criterion of ``fw`` (in framework order), scores, implemented models and
+    the criteria to work on next."""
+    status = str(site.scan_status)
+    org = site.organisation
+    verdicts: dict[str, Verdict] = {}
+    pages = content_pages(site)
+    n_pages = len(pages)
+    no_site = status == ScanStatus.NO_SITE
+    try:
+        assessable = ScanStatus(status).assessable
+    except ValueError:
+        assessable = False
+
+    for c in _order(fw):
+        if no_site:
+            verdicts[c.code] = Verdict(c.code, VerdictValue.NOT_MET, 1.0, [], "no website", decision=c.decision)
+            continue
+        pre = _prereq(c, verdicts)
+        if pre is not None:
+            verdicts[c.code] = pre
+            continue
+        if not assessable and not page_independent(c):
+            detail = f" ({site.scan_detail})" if site.scan_detail else ""
+            verdicts[c.code] = Verdict(
+                c.code, VerdictValue.NEEDS_REVIEW, 0.0, [],
+                f"scan status {status}{detail}: the pages could not be read, so this cannot be decided",
+                decision=c.decision,
+            )
+            continue
+        verdicts[c.code] = _decide(site, c, n_pages)
+
+    ordered = {c.code: verdicts[c.code] for _, c in fw.criteria()}
+    scores: dict[str, ModelScore] = {}
+    implemented: list[str] = []
+    for m in fw.models:
+        vs = [ordered[c.code] for c in m.criteria]
+        sc = ModelScore(
+            model=m.id,
+            met=sum(v.verdict == VerdictValue.MET for v in vs),
+            total=len(vs),
+            needs_review=sum(v.verdict == VerdictValue.NEEDS_REVIEW for v in vs),
+        )
+        scores[m.id] = sc
+        if m.scored and sc.total and sc.met > 0 and sc.fraction >= m.implemented_threshold:
+            implemented.append(m.id)
+
+    return SiteAssessment(
+        site_id=site.site_id,
+        organisation=org.name if org else "",
+        short=org.short if org else "",
+        url="" if no_site else site.seed_url,
+        scan_status=status,
+        scan_detail=site.scan_detail,
+        verdicts=ordered,
+        scores=scores,
+        implemented=implemented,
+        pages=n_pages,
+        socials_found=[] if no_site else _socials(site),
+        broken_links=[] if no_site else broken_links(site),
+        recommendations=recommend(fw, ordered),
+    )
+
+
+def recommend(fw: Framework, verdicts: dict[str, Verdict]) -> list[str]:
+    """Codes of criteria not met, most urgent first: by priority, then toward the interactive end
+    (higher model order), then framework order. Criteria awaiting review are left out: we do not
+    know yet that they are missing."""
+    rank = []
+    for i, (m, c) in enumerate(fw.criteria()):
+        v = verdicts.get(c.code)
+        if v is not None and v.verdict == VerdictValue.NOT_MET:
+            rank.append((-c.priority, -m.order, i, c.code))
+    return [code for *_, code in sorted(rank)]
