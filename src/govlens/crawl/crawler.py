@@ -110,6 +110,7 @@ class SiteCrawler:
         self.external: dict[str, str] = {}  # url -> page it was found on
         self.writer: WarcSiteWriter | None = None
         self.probe_url: str | None = None
+        self.rendered_before: set[str] = set()
 
     # ------------------------------------------------------------------ recording
     def _to_record(self, raw: RawResponse, purpose: str, depth: int | None, via: str | None) -> ArchivedRecord:
@@ -260,6 +261,9 @@ class SiteCrawler:
             scan = scan_file(p)
             statuses.extend(scan.statuses)
             for r in scan.records:
+                if r.purpose == "render":
+                    self.rendered_before.add(r.url)
+                    continue
                 if r.error in _DERIVED_ERRORS:
                     continue
                 key = (r.method, normalize_url(r.url) or r.url)
@@ -380,11 +384,7 @@ class SiteCrawler:
 
     async def _render(self, home: ArchivedRecord) -> None:
         renderer = self.ctx.renderer
-        if renderer is None or self.writer is None:
-            return
-        if (("GET", home.url) in self.replay) and any(
-            r.purpose == "render" for r in self.replay.values() if r.url == home.url
-        ):
+        if renderer is None or self.writer is None or home.url in self.rendered_before:
             return
         html = await renderer.render(home.url)
         if html:
@@ -423,7 +423,8 @@ class SiteCrawler:
                 self._parse_links(home, 0)
                 if cfg.sitemaps:
                     for url, sm in await self._sitemaps(home.url):
-                        self._enqueue([url], 1, sm)
+                        if self._scoped(url):  # other hosts in a sitemap are not links of this site
+                            self._enqueue([url], 1, sm)
                 if cfg.probe_404:
                     await self._probe(home.url)
                 await self._crawl_frontier()

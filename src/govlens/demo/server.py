@@ -416,7 +416,7 @@ async def _serve_forever(port: int) -> None:
         print(f"govlens demo server on {demo.base_url}  (bpbd -> closed port {demo.closed_port})")
         for arg in demo.map_args():
             print(f"  --map {arg}")
-        print(f"portfolio: {demo_portfolio_path()}")
+        print(f"portfolio: {demo_portfolio_path()}", flush=True)
         await asyncio.Event().wait()
 
 

@@ -244,7 +244,6 @@ def summary_view(summary: dict[str, Any], models: list[ModelInfo], lang: str) ->
         "organisations",
         "rows",
         "sites",
-        "organisations_with_website",
         "assessed",
         "no_site",
         "not_assessable",
