@@ -332,3 +332,20 @@ def test_resume_skips_complete_sites(tmp_path: Path) -> None:
         assert len(srv.hits) == n and s.sites[0].skipped and s.sites[0].scan_status == "ok"
         s = crawl_portfolio(pf(srv.url + "/"), tmp_path, cfg(resume=False))
         assert len(srv.hits) > n and (tmp_path / "s0.1.warc.gz").exists()
+
+
+def test_path_prefix_site_scope_and_warcio_check(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with LoopbackServer() as srv:
+        srv.routes.update({
+            "/profil/": html('<a href="/profil/visi">visi</a><a href="/berita">portal news</a>'),
+            "/profil/visi": html("visi"), "/berita": html("berita"),
+        })
+        s = crawl_portfolio(pf(srv.url + "/profil/"), tmp_path, cfg(check_external=True))
+    assert s.sites[0].pages == 2 and s.sites[0].link_checks == 1
+    assert srv.paths("GET").count("/berita") == 0 and srv.paths("HEAD") == ["/berita"]
+    assert any(p.startswith("/profil/govlens-probe-") for p in srv.paths())
+    warcio = str(Path(sys.executable).with_name("warcio"))
+    subprocess.run([warcio, "check", str(tmp_path / "s0.warc.gz")], check=True, capture_output=True)

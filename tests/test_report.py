@@ -42,6 +42,7 @@ def audit(fw):
 
 @pytest.fixture
 def reports(tmp_path: Path, audit, fw) -> dict[str, Path]:
+    audit.sites[1].short = "Disk<script>x()</script>"  # names reach the SVG charts too
     paths = write_reports(audit, fw, tmp_path / "out", lang="en")
     return {p.name: p for p in paths}
 
@@ -120,7 +121,8 @@ def test_html_escapes_hostile_text(reports: dict[str, Path]) -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert 'href="javascript:' not in html  # shown as text, never as a link
     assert "javascript:alert(1)" in html
-    assert "<script" not in html  # svg mode ships no JavaScript at all
+    assert "<script" not in html  # svg mode ships no JavaScript at all, charts included
+    assert "Disk&lt;script&gt;x()&lt;/script&gt;" in html
     assert "Content-Security-Policy" in html
 
 
