@@ -349,3 +349,13 @@ def test_path_prefix_site_scope_and_warcio_check(tmp_path: Path) -> None:
     assert any(p.startswith("/profil/govlens-probe-") for p in srv.paths())
     warcio = str(Path(sys.executable).with_name("warcio"))
     subprocess.run([warcio, "check", str(tmp_path / "s0.warc.gz")], check=True, capture_output=True)
+
+
+def test_map_only_never_contacts_unmapped_hosts(tmp_path: Path) -> None:
+    with LoopbackServer() as srv:
+        srv.routes["/"] = html('<a href="https://www.instagram.com/dinas">ig</a>')
+        config = cfg(url_map=[f"https://dinas.example.go.id/={srv.url}/"], map_only=True, check_external=True)
+        s = crawl_portfolio(pf("https://dinas.example.go.id/"), tmp_path, config)
+    assert s.sites[0].scan_status == "ok" and s.sites[0].link_checks == 1
+    (rec,) = [r for r in read_records([tmp_path]) if r.purpose == "linkcheck"]
+    assert rec.error == "other" and "map_only" in rec.headers["x-govlens-detail"]

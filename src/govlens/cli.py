@@ -108,7 +108,7 @@ def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str],
     from govlens.report import print_summary, write_reports
 
     store = _store(db, out_dir)
-    audit.audit_id = store.save_audit(audit)
+    audit.audit_id = store.save_audit(audit, fw)
     for site_id, rows in pages.items():
         if rows:
             store.save_pages(audit.audit_id, site_id, rows)
@@ -304,16 +304,16 @@ def evaluate(
 ) -> None:
     """Compare an audit's final verdicts with human labels: precision, recall, F1, agreement per criterion."""
     from govlens.evaluate import evaluate as run_eval
-    from govlens.evaluate import render_evaluation
+    from govlens.evaluate import render, to_json
 
     if not labels.is_dir():
         raise fail(f"{labels}: not a folder of label files")
     store = _store(db, run_dir)
     audit_ = store.load_audit(audit_id)
     result = run_eval(audit_.sites, labels)
-    render_evaluation(result, out)
+    render(result, out)
     if json_out:
-        json_out.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        json_out.write_text(to_json(result), encoding="utf-8")
         console.print(f"wrote {json_out}")
 
 

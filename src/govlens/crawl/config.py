@@ -28,6 +28,7 @@ class CrawlConfig:
     max_redirects: int = 10
     user_agent: str = USER_AGENT
     url_map: list[tuple[str, str]] = field(default_factory=list)  # (ORIGINAL prefix, LOCAL prefix)
+    map_only: bool = False  # with url_map: never contact a URL the map does not cover (tests, demos)
     check_external: bool = True  # HEAD/GET links that leave the site
     max_link_checks: int = 100  # per site
     link_check_bytes: int = 4096  # a GET link check keeps this much of the body
@@ -39,6 +40,24 @@ class CrawlConfig:
     render: bool = False  # render js_only home pages with Playwright + /usr/bin/chromium
     chromium_path: str = "/usr/bin/chromium"
     audit: str = ""  # label written to warcinfo
+
+    def __post_init__(self) -> None:
+        self.url_map = parse_url_map(self.url_map)
+
+
+def parse_url_map(items: list[tuple[str, str]] | list[str] | tuple = ()) -> list[tuple[str, str]]:
+    """Accept ("ORIGINAL", "LOCAL") pairs or the CLI's "ORIGINAL=LOCAL" strings."""
+    out: list[tuple[str, str]] = []
+    for item in items or ():
+        if isinstance(item, str):
+            original, sep, local = item.partition("=")
+            if not sep or not original or not local:
+                raise ValueError(f"--map wants ORIGINAL_PREFIX=LOCAL_PREFIX, got {item!r}")
+            out.append((original, local))
+        else:
+            original, local = item
+            out.append((str(original), str(local)))
+    return out
 
 
 @dataclass

@@ -157,6 +157,9 @@ class Fetcher:
         req_headers = self.request_headers(url)
         send_headers = {k: v for k, v in req_headers if k != "Host"}  # the local mirror gets its own Host
         raw = RawResponse(url=url, sent_url=sent, method=method, request_headers=req_headers)
+        if self.config.map_only and sent == url:
+            raw.error, raw.detail = "other", "not covered by --map (map_only): not contacted"
+            return raw
         host = urlsplit(url).netloc.lower()
         async with self.gate.lock(host):
             await self.gate.wait_turn(host)

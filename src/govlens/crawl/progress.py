@@ -11,8 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 class RichProgress:
     """Use as ``with RichProgress() as p: crawl_portfolio(..., progress=p)``."""
 
-    def __init__(self, console: Console | None = None, total: int | None = None) -> None:
+    def __init__(self, console: Console | None = None, total: int | None = None, *,
+                 total_sites: int | None = None) -> None:
         self.console = console
+        total = total if total is not None else total_sites  # the crawl's "start" event sets it anyway
         self._bar = Progress(
             TextColumn("[bold]crawl"),
             BarColumn(),
