@@ -117,7 +117,9 @@ class ScanStatus(StrEnum):
 
     @property
     def assessable(self) -> bool:
-        return self in (ScanStatus.OK, ScanStatus.JS_ONLY)
+        """Only a site we could read is scored; a script-only shell that was not rendered is
+        not evidence of absence (render it with ``--render`` and it becomes ``ok``)."""
+        return self is ScanStatus.OK
 
 
 @dataclass

@@ -363,7 +363,8 @@ class SiteCrawler:
         records, _ = await self._chain(url, "linkcheck", None, via or None, lambda u: True, check_robots=False,
                                        method="HEAD", max_hops=5)
         last = records[-1]
-        if last.status in _HEAD_FALLBACK_STATUS or last.error in _HEAD_FALLBACK_ERRORS:
+        not_contacted = "map_only" in last.headers.get("x-govlens-detail", "")
+        if last.status in _HEAD_FALLBACK_STATUS or (last.error in _HEAD_FALLBACK_ERRORS and not not_contacted):
             records, _ = await self._chain(url, "linkcheck", None, via or None, lambda u: True,
                                            check_robots=False, max_hops=5, max_html=limit, max_other=limit)
             last = records[-1]
