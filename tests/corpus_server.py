@@ -13,7 +13,7 @@ import asyncio
 import json
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -26,6 +26,7 @@ class CorpusServer:
         self.prefixes: dict[str, str] = {}  # "https://host/" → "/slug/host/"
         self.manifests: dict[str, dict] = {}
         self.port = 0
+        self.hits = 0
         for manifest in sorted(sites_dir.glob("*/manifest.json")):
             data = json.loads(manifest.read_text(encoding="utf-8"))
             slug = data["site"]
@@ -49,8 +50,9 @@ class CorpusServer:
         self._thread: threading.Thread | None = None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        key = request.path + (f"?{request.query_string}" if request.query_string else "")
-        hit = self.files.get(key) or self.files.get(request.path)
+        self.hits += 1
+        key = request.raw_path
+        hit = self.files.get(unquote(key)) or self.files.get(request.path)
         if hit is None and request.path.endswith("/robots.txt"):
             return web.Response(text="User-agent: *\nAllow: /\n")
         if hit is None:

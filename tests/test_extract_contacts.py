@@ -184,3 +184,41 @@ def test_snippet_is_bounded():
     f = facts("<p>" + "kata " * 200 + "Telp. (0254) 391234 " + "kata " * 200 + "</p>")
     c = f.contacts[0]
     assert len(c.snippet) <= 200 and "391234" in c.snippet
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a definition list: the post in <dt>, the name (and its contacts) in <dd>
+        (
+            "<dl><dt>Kepala Bappeda</dt><dd>Ir. Bambang Setiadi, M.T. &ndash; Telp. (0254) 394200</dd>"
+            "<dt>Sekretaris</dt><dd>Yuliana Putri, S.E., M.Ak.</dd>"
+            "<dt>Kepala Bidang Perencanaan, Pengendalian dan Evaluasi</dt><dd>Fajar Nugroho, S.T., M.PWK.</dd></dl>",
+            {"Ir. Bambang Setiadi, M.T.", "Yuliana Putri, S.E., M.Ak.", "Fajar Nugroho, S.T., M.PWK."},
+        ),
+        # a heading with the post, the name in the next paragraph
+        ("<h3>Kepala Dinas</h3><p>Drs. H. Ahmad Yani, M.Si.</p>", {"Drs. H. Ahmad Yani, M.Si."}),
+        # a profile card with the name first and the post on the next line
+        (
+            "<p><strong>Rina Marlina, S.Kom., M.T.</strong><br>Kepala Dinas Komunikasi dan Informatika<br>"
+            "Telp. (0254) 391500</p>",
+            {"Rina Marlina, S.Kom., M.T."},
+        ),
+        # cards in a row, name first: each name goes with the post under it, not the one above
+        (
+            "<div><b>Budi Santoso, S.E.</b><br>Sekretaris</div><div><b>Andi Wijaya, S.T.</b><br>Kabid Aplikasi</div>",
+            {"Budi Santoso, S.E.", "Andi Wijaya, S.T."},
+        ),
+    ],
+)
+def test_officials_on_adjacent_lines(body, expected):
+    f = facts(body)
+    officials = [c for c in f.contacts if c.kind == "official"]
+    assert {c.raw for c in officials} == expected, [c.value for c in officials]
+    if "Kabid Aplikasi" in body:
+        assert {c.value for c in officials} == {"Sekretaris: Budi Santoso, S.E.", "Kabid: Andi Wijaya, S.T."}
+
+
+def test_post_next_to_a_plain_line_is_not_an_official():
+    f = facts("<ul><li>Sekretaris</li><li>Berita Terkini</li></ul><p>Perjanjian Kinerja Kepala Bappeda Tahun 2023</p>")
+    assert of_kind(f, "official") == []

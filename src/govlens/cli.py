@@ -66,7 +66,7 @@ def _lang(value: str) -> str:
     return value
 
 
-def _load_framework(name: str):  # noqa: ANN202 - Framework, imported late to keep --help fast
+def _load_framework(name: str):
     from govlens.assess.framework import FrameworkError, load_framework
 
     try:
@@ -75,7 +75,7 @@ def _load_framework(name: str):  # noqa: ANN202 - Framework, imported late to ke
         raise fail(str(e)) from e
 
 
-def _load_portfolio(path: Path):  # noqa: ANN202
+def _load_portfolio(path: Path):
     from govlens.portfolio import PortfolioError, load_portfolio
 
     try:
@@ -97,14 +97,14 @@ def _parse_map(values: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _store(db: str | None, out_dir: Path):  # noqa: ANN202
+def _store(db: str | None, out_dir: Path):
     from govlens.store import Store
 
     out_dir.mkdir(parents=True, exist_ok=True)
     return Store(db or f"sqlite:///{(out_dir / 'govlens.db').resolve()}")
 
 
-def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str], lang: str) -> None:  # noqa: ANN001
+def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str], lang: str) -> None:
     from govlens.report import print_summary, write_reports
 
     store = _store(db, out_dir)
@@ -120,25 +120,39 @@ def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str],
         console.print(f"  wrote {p}")
 
 
-def _crawl_config(**kw):  # noqa: ANN003, ANN202
+def _crawl_config(**kw):
     from govlens.crawl import CrawlConfig
 
     return CrawlConfig(**{k: v for k, v in kw.items() if v is not None})
 
 
-def _run_audit(portfolio, out_dir: Path, fw, config, db, formats, lang, label) -> None:  # noqa: ANN001
-    from govlens.crawl import crawl_portfolio
+def _run_audit(portfolio, out_dir: Path, fw, config, db, formats, lang, label, *,
+               framework_ref: str | None = None, workers: int = 1, scheduler: str | None = None) -> None:
     from govlens.crawl.progress import RichProgress
-    from govlens.pipeline import assess_archives, site_archives, utcnow
+    from govlens.pipeline import build_audit, org_archives, utcnow
+    from govlens.scale import ScaleError, run_chunks
 
+    if workers < 1:
+        raise fail(f"--workers {workers}: need at least 1")
     started = utcnow()
     archive_dir = out_dir / "archive"
     archive_dir.mkdir(parents=True, exist_ok=True)
-    with RichProgress(console, total_sites=len(portfolio.organisations)) as progress:
-        crawl_portfolio(portfolio, archive_dir, config, progress=progress)
-    paths = [p for org in portfolio.organisations for p in site_archives(archive_dir, org)]
-    audit, pages = assess_archives(paths, portfolio, fw, archive_dir=archive_dir, started=started, label=label)
+    try:
+        with RichProgress(console, total_sites=len(portfolio.organisations)) as progress:
+            results = run_chunks(portfolio, archive_dir, config, framework_ref or fw,
+                                 workers=workers, scheduler=scheduler, progress=progress)
+    except ScaleError as e:
+        raise fail(str(e)) from e
+    paths = [p for org in portfolio.organisations for p in org_archives(archive_dir, portfolio, org)]
+    assessments = [a for a, _ in results]
+    pages = {a.site_id: rows for a, rows in results}
+    audit = build_audit(assessments, portfolio, fw, paths=paths, started=started, label=label)
     _finish(audit, pages, fw, out_dir, db, formats, lang)
+    if results.failures:
+        for f in results.failures:
+            console.print(f"[bold red]not assessed:[/] {', '.join(f.organisations)} ({f.error})", highlight=False)
+        raise fail(f"{len(results.failed_organisations)} organisation(s) failed twice and are missing from "
+                   "this audit; run the same command again (finished sites are not re-crawled)", code=1)
 
 
 @app.command()
@@ -161,10 +175,18 @@ def audit(
     lang: LangOpt = "en",
     db: DbOpt = None,
     label: Annotated[str, typer.Option(help="A name for this audit (e.g. '2022-11').")] = "",
+    workers: Annotated[
+        int, typer.Option(help="Local worker processes, each crawling and assessing a chunk of organisations.")
+    ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="dask scheduler address (tcp://host:8786), or 'local'; needs govlens[distributed]."),
+    ] = None,
 ) -> None:
     """Crawl every site of a portfolio, archive it as WARC, assess it and write the reports.
 
     An interrupted audit resumes: run the same command again and finished sites are not re-crawled.
+    With --workers or --scheduler (docs/scale.md) the same work runs in chunks on worker processes.
     """
     formats, lang = _formats(fmt), _lang(lang)
     pf = _load_portfolio(portfolio)
@@ -173,7 +195,8 @@ def audit(
         max_pages=max_pages, max_depth=max_depth, delay=delay, concurrency=concurrency, timeout=timeout,
         url_map=_parse_map(map_ or []), check_external=check_external, render=render,
     )
-    _run_audit(pf, out_dir, fw, config, db, formats, lang, label)
+    _run_audit(pf, out_dir, fw, config, db, formats, lang, label,
+               framework_ref=framework, workers=workers, scheduler=scheduler)
 
 
 @app.command()

@@ -7,13 +7,14 @@ Work is done one site at a time, so memory is bounded by the largest site, not b
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govlens.archive import group_sites
+from govlens.archive import group_sites, portfolio_sites, site_parts
 from govlens.assess import assess_site, summarize
 from govlens.assess.framework import Framework
 from govlens.extract import extract_site
@@ -52,29 +53,30 @@ def assess_capture(capture: SiteCapture, fw: Framework) -> AssessedSite:
     return AssessedSite(assessment=assessment, pages=pages)
 
 
-def site_archives(archive_dir: Path, org: Organisation) -> list[Path]:
-    """The WARC files the crawler wrote for one organisation (resumed parts included)."""
-    return sorted(archive_dir.glob(f"{org.id}.warc.gz")) + sorted(archive_dir.glob(f"{org.id}.*.warc.gz"))
+def org_archives(archive_dir: Path, portfolio: Portfolio, org: Organisation) -> list[Path]:
+    """The WARC files the crawler wrote for one organisation's sites (resumed parts included)."""
+    return [
+        p
+        for entry in portfolio_sites(portfolio)
+        if entry.organisation is org
+        for p in site_parts(archive_dir, entry.site_id)
+    ]
 
 
 def iter_captures(
     paths: Sequence[Path], portfolio: Portfolio | None, archive_dir: Path | None = None
 ) -> Iterable[SiteCapture]:
-    """Site captures, one site's files at a time when the archive is govlens's own layout.
+    """Site captures, one organisation's files at a time when the archive is govlens's own.
 
-    A govlens archive has one file (or several resumed parts) per organisation, so each site can
-    be read alone; a foreign WARC (Heritrix, wget...) may mix sites and is read whole.
+    A govlens archive has one file (or several resumed parts) per site, so each organisation can
+    be read alone and memory stays bounded by the largest site; a foreign WARC (Heritrix, wget...)
+    may mix sites and is read whole.
     """
     if portfolio is not None and archive_dir is not None:
-        own = {p.resolve() for org in portfolio.organisations for p in site_archives(archive_dir, org)}
-        if own and own == {p.resolve() for p in paths}:
-            for org in portfolio.organisations:
-                sub = Portfolio(
-                    name=portfolio.name, organisations=[org], country=portfolio.country,
-                    region=portfolio.region, main_portal=portfolio.main_portal, source=portfolio.source,
-                )
-                yield from group_sites(site_archives(archive_dir, org), sub)
-            return
+        for org in portfolio.organisations:
+            sub = dataclasses.replace(portfolio, organisations=[org])
+            yield from group_sites(org_archives(archive_dir, portfolio, org), sub)
+        return
     yield from group_sites(list(paths), portfolio)
 
 
@@ -98,24 +100,40 @@ def assess_archives(
         pages[capture.site_id] = done.pages
         if progress:
             progress("assessed", capture.site_id, scan_status=capture.scan_status)
+    audit = build_audit(assessments, portfolio, fw, paths=paths, started=started, label=label)
+    return audit, pages
+
+
+def build_audit(
+    assessments: list[SiteAssessment],
+    portfolio: Portfolio | None,
+    fw: Framework,
+    *,
+    paths: Sequence[Path | str] = (),
+    started: str | None = None,
+    label: str = "",
+) -> AuditResult:
+    """Assessments → AuditResult with the study's summary table.
+
+    Kept apart from :func:`assess_archives` so that assessments computed elsewhere (in chunks on a
+    process pool or a dask cluster, see ``govlens.scale``) are summarised by exactly the same code.
+    """
     if portfolio is None:
         portfolio = portfolio_from_assessments(assessments, paths)
-    summary = summarize(portfolio, assessments, fw)
-    audit = AuditResult(
+    return AuditResult(
         portfolio=portfolio,
         framework_id=fw.id,
         framework_version=fw.version,
         sites=assessments,
-        started=started,
+        started=started or utcnow(),
         finished=utcnow(),
         archives=[str(p) for p in paths],
-        summary=summary,
+        summary=summarize(portfolio, assessments, fw),
         label=label,
     )
-    return audit, pages
 
 
-def portfolio_from_assessments(assessments: list[SiteAssessment], paths: Sequence[Path]) -> Portfolio:
+def portfolio_from_assessments(assessments: list[SiteAssessment], paths: Sequence[Path | str]) -> Portfolio:
     """Without a portfolio file, each host found in the archive is its own organisation."""
     orgs = [
         Organisation(id=a.site_id, name=a.organisation or a.site_id, short=a.short or a.site_id, sites=[a.url])

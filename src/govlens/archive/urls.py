@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import tldextract
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 # Offline: never fetch the Public Suffix List; the bundled snapshot is good enough for scoping.
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -45,9 +47,11 @@ def normalize_url(url: str, base: str | None = None) -> str | None:
         if parts.password:
             cred += ":" + parts.password
         netloc = f"{cred}@{netloc}"
-    path = parts.path or "/"
-    path = path.replace(" ", "%20")
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
+    # Percent-encode what a browser would (spaces, non-ASCII, control characters) and keep existing
+    # escapes, so the URL we request and record in WARC-Target-URI is valid.
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def host_key(url: str) -> str:
@@ -89,9 +93,14 @@ def registered_domain(url: str) -> str:
 
 
 def path_prefix(url: str) -> str:
-    """The directory part of a seed URL's path: the part of a host the site owns."""
+    """The part of a host a site owns, from its seed URL.
+
+    A seed ending in '/' names a section (``https://bantulkab.go.id/profil/`` is the profile
+    section of a larger portal) and scopes the crawl to it. A seed naming a page
+    (``.../MeetingsMinutes.aspx``) is only where to start: the site is the whole host.
+    """
     path = urlsplit(url).path or "/"
-    return path[: path.rfind("/") + 1] or "/"
+    return path if path.endswith("/") else "/"
 
 
 def in_scope(url: str, site_host: str, prefix: str = "/") -> bool:

@@ -10,6 +10,7 @@ are exactly those of an uninterrupted one, and no URL already archived is reques
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import secrets
 import time
@@ -248,6 +249,22 @@ class SiteCrawler:
             elif depth <= self.cfg.max_depth:
                 self.frontier.append((url, depth, via, "page"))
 
+    def _enqueue_interleaved(self, items: list[tuple[str, str]], depth: int) -> None:
+        """Queue sitemap URLs alternating with the links already queued from the home page.
+
+        A sitemap lists what the owner considers the site; the home page's links show what a
+        visitor reaches. A page budget smaller than either must not be spent on one alone (a
+        home page with 300 menu links would otherwise starve the sitemap, and vice versa).
+        """
+        before = list(self.frontier)
+        self.frontier.clear()
+        for url, via in items:
+            self._enqueue([url], depth, via)
+        added = list(self.frontier)
+        self.frontier.clear()
+        for a, b in itertools.zip_longest(before, added):
+            self.frontier.extend(x for x in (a, b) if x is not None)
+
     def _parse_links(self, rec: ArchivedRecord, depth: int) -> None:
         if rec.status == 200 and not rec.error and is_html(rec.content_type, rec.body):
             links = extract_links(rec.body, rec.url, rec.headers.get("content-type", ""))
@@ -423,9 +440,9 @@ class SiteCrawler:
                 self.summary.pages = 1
                 self._parse_links(home, 0)
                 if cfg.sitemaps:
-                    for url, sm in await self._sitemaps(home.url):
-                        if self._scoped(url):  # other hosts in a sitemap are not links of this site
-                            self._enqueue([url], 1, sm)
+                    # other hosts in a sitemap are not links of this site
+                    found = [(url, sm) for url, sm in await self._sitemaps(home.url) if self._scoped(url)]
+                    self._enqueue_interleaved(found, 1)
                 if cfg.probe_404:
                     await self._probe(home.url)
                 await self._crawl_frontier()

@@ -228,7 +228,10 @@ _WEAK = rf"(?:{_HON})*{_WORD}(?:\s+{_WORD}){{1,3}}"
 
 _ID_TITLE = (
     r"(?:Plt\.?\s+|Pj\.?\s+|Wakil\s+)?(?:Kepala\s+(?:Dinas|Badan|Bidang|Bagian|Seksi|Sub\s*Bagian|Subbagian|Kantor|"
-    r"Pelaksana|Unit|UPTD?|Desa|Sekolah|Puskesmas|Satuan|Pusat|Biro|Lembaga)|Kadis|Kaban|Kabid|Kabag|Kasubag|Kasubbag|"
+    r"Pelaksana|Unit|UPTD?|Desa|Sekolah|Puskesmas|Satuan|Pusat|Biro|Lembaga|"
+    # the office's own short name: "Kepala Bappeda", "Kepala Disdukcapil", "Kepala BPBD", "Kepala DPMPTSP"
+    r"(?:Dis|Din|Bap|BP|BK|DP)[a-z]{1,10}|Satpol(?:\s+PP)?|Kesbangpol|Inspektorat)|"
+    r"Kadis|Kaban|Kabid|Kabag|Kasubag|Kasubbag|"
     r"Kasi|Kasie|Sekretaris(?:\s+(?:Dinas|Badan|Daerah|Kecamatan|Kelurahan|Desa|DPRD|Utama))?|Sekda|Camat|Sekcam|"
     r"Lurah|Bupati|Wali\s*kota|Walikota|Gubernur|Inspektur(?:\s+Pembantu)?|Direktur(?:\s+Utama)?|Ketua|Menteri)"
 )
@@ -318,6 +321,59 @@ def _clean_name(name: str) -> str | None:
             None  # "FOIA Request": an acronym beside ordinary words is a label; "AGUS BUDIRAHARJA" is a name
         )
     return name
+
+
+# A post and a name on adjacent lines: "<h3>Kepala Dinas</h3><p>Drs. H. Ahmad, M.Si.</p>",
+# "<dt>Sekretaris</dt><dd>Budi, S.E.</dd>", or a profile card with the name first
+# ("<strong>Rina, S.Kom.</strong><br>Kepala Dinas ..."). The name must be a strong one (an honorific
+# or a degree) so a heading next to a menu item is not read as a person.
+_TITLE_LINE = re.compile(rf"^(?P<t>(?i:{_ID_TITLE})|{_EN_TITLE})(?:[\s,]+(?:[^\W\d][\w.&/()'-]*)){{0,10}}\s*:?$")
+_NAME_LINE = re.compile(rf"^(?P<n>{_STRONG})\s*(?:$|[–—|·•;-]\s|:\s)")
+
+
+def _title_line(line: str) -> str | None:
+    if len(line) > 120 or not any(n in line.lower() for n in _TITLE_NEEDLES):
+        return None
+    m = _TITLE_LINE.match(line)
+    return re.sub(r"\s+", " ", m.group("t")).strip() if m else None
+
+
+def _name_line(line: str, whole: bool) -> str | None:
+    if len(line) > 300 or not line[:1].isupper():
+        return None
+    m = _NAME_LINE.match(line)
+    if not m or (whole and m.group("n").strip() != line.strip(" ,;:")) or _TITLE_ANY.match(line):
+        return None  # "Sekretaris Budi, S.E." is a post and a name on one line: officials_in_line reads it
+    return _clean_name(m.group("n"))
+
+
+def officials_across_lines(text: str) -> Iterable[tuple[str, str, int, int]]:
+    """(title, name, start, end) for a post and a name on adjacent lines, read top down so that
+    alternating lists pair the right way: "post / name / post / name" (a ``<dl>``) from the first
+    post, "name / post / name / post" (profile cards) from the first name."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lines.append((pos, stripped))
+        pos += len(raw) + 1
+    i = 0
+    while i + 1 < len(lines):
+        (p1, a), (p2, b) = lines[i], lines[i + 1]
+        title = _title_line(a)
+        name = _name_line(b, whole=False) if title else None
+        if title and name:
+            yield title, name, p1, p2 + len(b)
+            i += 2
+            continue
+        title = _title_line(b)
+        name = _name_line(a, whole=True) if title else None
+        if title and name:
+            yield title, name, p1, p2 + len(b)
+            i += 2
+            continue
+        i += 1
 
 
 def officials_in_line(line: str) -> Iterable[tuple[str, str, int]]:
@@ -463,3 +519,7 @@ def contacts_from_text(text: str, region: str, out: ContactCollector) -> None:
         for woff, window in windows:
             for title, name, pos in officials_in_line(window):
                 out.add("official", f"{title}: {name}", snippet_at(text, off + woff + pos), name)
+    if any(n in lowered for n in _TITLE_NEEDLES):
+        for title, name, start, end in officials_across_lines(text):
+            snip = " ".join(text[start:end].split())[:SNIPPET]
+            out.add("official", f"{title}: {name}", snip, name)

@@ -101,7 +101,7 @@ def normalise_url(url: str) -> str:
         u = "https://" + u  # the study's table writes bare host names
     parts = urlsplit(u)
     host = (parts.hostname or "").lower()
-    if not host or "." not in host and host != "localhost":
+    if not host or ("." not in host and host != "localhost"):
         raise ValueError(f"{url!r} is not a website address (expected e.g. https://dinkes.cilegon.go.id/)")
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
@@ -166,7 +166,7 @@ def _describe(data: Any, loc: tuple[Any, ...]) -> str:
 
 def _load_yaml(path: Path, text: str) -> Portfolio:
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        raw = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
