@@ -173,6 +173,18 @@ def test_year_series_needs_figures_not_a_year_menu():
     assert not run("year_series", site(menu), min_years=3)
 
 
+def test_year_series_one_year_per_row():
+    rows = page(text="Tahun\tIndeks\tPredikat\n2021\t2,10\tCukup\n2022\t2,45\tCukup\n2023\t3,12\tBaik\n")
+    ev = run("year_series", site(rows), min_years=3)
+    assert ev and "one per row" in ev[0].detail
+    news = page(text="Berita A 18/12/2023 12,5 mm\nBerita B 27/11/2022 3,12\nBerita C 12 Oktober 2021 4,5%\n")
+    archive = page(text="2023 (12)\n2022 (8)\n2021 (30)\n")
+    two = page(text="2022\t2,45\n2023\t3,12\n")
+    assert not run("year_series", site(news), min_years=3)
+    assert not run("year_series", site(archive), min_years=3)
+    assert not run("year_series", site(two), min_years=3)
+
+
 def test_pages_that_failed_are_not_evidence():
     p404 = page(url="https://x.go.id/hilang", status=404, text="LKjIP 2022")
     soft = page(url="https://x.go.id/soft", soft_404=True, text="LKjIP 2022")

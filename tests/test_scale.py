@@ -59,6 +59,24 @@ def verdicts(results: ChunkResults) -> dict[str, tuple[str, dict[str, str]]]:
     return {a.site_id: (str(a.scan_status), {c: str(v.verdict) for c, v in a.verdicts.items()}) for a, _ in results}
 
 
+def differences(a: ChunkResults, b: ChunkResults) -> list[str]:
+    """Only the cells that differ, with the reasons, so a failure says which criterion moved and why."""
+    rb = {x.site_id: x for x, _ in b}
+    out = []
+    for x, _ in a:
+        y = rb.get(x.site_id)
+        if y is None:
+            out.append(f"{x.site_id}: missing")
+            continue
+        if x.scan_status != y.scan_status:
+            out.append(f"{x.site_id}: scan_status {x.scan_status} != {y.scan_status}")
+        for code, v in x.verdicts.items():
+            w = y.verdicts.get(code)
+            if w is None or v.verdict != w.verdict:
+                out.append(f"{x.site_id} {code}: {v.verdict} ({v.reason}) != {w and w.verdict} ({w and w.reason})")
+    return out
+
+
 @pytest.fixture(scope="module")
 def sequential(portfolio: Portfolio, config: CrawlConfig, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ChunkResults]:
     archive = tmp_path_factory.mktemp("seq") / "archive"
@@ -91,6 +109,7 @@ def test_process_pool_gives_identical_verdicts(
     results = run_chunks(portfolio, tmp_path / "archive", config, "nath-2019", workers=2, chunk_size=CHUNK,
                          progress=lambda ev, sid, **kw: events.append(ev))
     assert not results.failures
+    assert not differences(sequential[1], results)
     assert verdicts(results) == verdicts(sequential[1])
     assert [a.site_id for a, _ in results] == [a.site_id for a, _ in sequential[1]]
     assert events.count("site_done") == sum(1 for o in portfolio.organisations for _ in o.sites)
@@ -104,6 +123,7 @@ def test_dask_local_cluster_gives_identical_verdicts(
     results = run_chunks(portfolio, tmp_path / "archive", config, "nath-2019", scheduler="local", workers=2,
                          chunk_size=CHUNK)
     assert not results.failures
+    assert not differences(sequential[1], results)
     assert verdicts(results) == verdicts(sequential[1])
 
 

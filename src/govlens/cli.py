@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from govlens import __version__
 
@@ -30,8 +31,9 @@ framework_app = typer.Typer(help="List, check and describe framework (rubric) fi
 app.add_typer(portfolio_app, name="portfolio")
 app.add_typer(framework_app, name="framework")
 
-console = Console(stderr=True)
-out = Console()
+# Piped output (CI logs, files) gets a wide console so tables are not cut at 80 columns.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 FORMATS = ("html", "xlsx", "csv", "json", "md")
 DEFAULT_FORMATS = "html,xlsx,csv,json,md"
@@ -48,7 +50,7 @@ DbOpt = Annotated[
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -291,10 +293,13 @@ def audits(
     """List the audits stored in a run folder's database."""
     from rich.table import Table
 
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here")
     store = _store(db, run_dir)
     t = Table("id", "label", "portfolio", "framework", "started", "finished", "sites")
     for a in store.list_audits():
-        t.add_row(*(str(a.get(k, "")) for k in ("id", "label", "portfolio", "framework", "started", "finished", "sites")))
+        t.add_row(str(a.id), a.label, a.portfolio, f"{a.framework_id} {a.framework_version}", a.started,
+                  a.finished, str(a.sites))
     out.print(t)
 
 

@@ -453,6 +453,41 @@ def _is_figure_row(tail: str, need: int) -> bool:
     return len(nums) >= need and bool(measured)
 
 
+_DATE_BEFORE = re.compile(
+    r"(?:\d\s*[/.\-]\s*|(?i:jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\.?\s+)$"
+)
+
+
+def _vertical_series(s: str, min_years: int, max_years: int, gap: int = 60) -> Iterator[tuple[int, int, int]]:
+    """(start, end, years) of a table written one year per row ('2021 2,10 Cukup 2022 2,45 Cukup
+    2023 3,12 Baik'): at least ``min_years`` distinct years in order, each followed within ``gap``
+    characters by a measured figure before the next year. Dates ('27/11/2023', '18 Desember 2023')
+    are not rows."""
+    run: list[re.Match[str]] = []
+
+    def flush() -> Iterator[tuple[int, int, int]]:
+        ys = [int(m.group(1)) for m in run]
+        if min_years <= len(set(ys)) <= max_years and len(set(ys)) == len(ys) and (
+            ys == sorted(ys) or ys == sorted(ys, reverse=True)
+        ):
+            yield run[0].start(), run[-1].end() + gap, len(ys)
+
+    prev_end = -1
+    matches = [m for m in _YEAR.finditer(s) if not _DATE_BEFORE.search(s[max(0, m.start() - 12) : m.start()])]
+    for i, m in enumerate(matches):
+        nxt = matches[i + 1].start() if i + 1 < len(matches) else len(s)
+        row = s[m.end() : min(nxt, m.end() + gap)]
+        is_row = _is_figure_row(row, 1) and bool(re.search(r"\d+[.,]\d+|\d+\s*%", row))
+        if run and (m.start() - prev_end > gap or not is_row):
+            yield from flush()
+            run = []
+        if is_row:
+            run.append(m)
+            prev_end = min(nxt, m.end() + gap)
+    if run:
+        yield from flush()
+
+
 @detector("year_series", params=("fields", "patterns", "min_years", "max_years", "near_window"))
 def year_series(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """A table header of consecutive years ('2019 2020 2021 2022') followed by figures, or, when
@@ -474,6 +509,9 @@ def year_series(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
                     if _is_figure_row(s[m.end() : m.end() + window], min_years):
                         evs.append(_ev(page, snippet_around(s, m.start(), m.end()), "year_series",
                                        f"{field}: series of {len(ys)} years with figures"))
+                for start, end, n in _vertical_series(s, min_years, max_years):
+                    evs.append(_ev(page, snippet_around(s, start, min(end, len(s))), "year_series",
+                                   f"{field}: {n} years, one per row, with figures"))
                 if rx is not None:
                     for m in rx.finditer(s):
                         ctx = s[max(0, m.start() - window) : m.end() + window]

@@ -506,6 +506,7 @@ def contacts_from_text(text: str, region: str, out: ContactCollector) -> None:
         if len(line) < 2000:
             for addr, pos in addresses_in_line(line):
                 out.add("address", addr, snippet_at(text, off + pos, len(addr)), addr)
+    found: list[tuple[int, str, str, str]] = []  # (offset, value, snippet, name), added in page order
     for off, line in _lines_with(text, lowered, _TITLE_NEEDLES):
         # Long lines (a whole article without breaks) are cut to windows around each title.
         windows = (
@@ -518,8 +519,9 @@ def contacts_from_text(text: str, region: str, out: ContactCollector) -> None:
         )
         for woff, window in windows:
             for title, name, pos in officials_in_line(window):
-                out.add("official", f"{title}: {name}", snippet_at(text, off + woff + pos), name)
-    if any(n in lowered for n in _TITLE_NEEDLES):
+                found.append((off + woff + pos, f"{title}: {name}", snippet_at(text, off + woff + pos), name))
+    if found or any(n in lowered for n in _TITLE_NEEDLES):
         for title, name, start, end in officials_across_lines(text):
-            snip = " ".join(text[start:end].split())[:SNIPPET]
-            out.add("official", f"{title}: {name}", snip, name)
+            found.append((start, f"{title}: {name}", " ".join(text[start:end].split())[:SNIPPET], name))
+    for _, value, snip, name in sorted(found, key=lambda f: f[0]):
+        out.add("official", value, snip, name)
