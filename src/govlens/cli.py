@@ -310,6 +310,9 @@ def demo(
     lang: LangOpt = "en",
     framework: FrameworkOpt = "nath-2019",
     db: DbOpt = None,
+    render: Annotated[
+        bool, typer.Option(help="Render the script-only sample site with Debian's Chromium (needs [js]).")
+    ] = False,
 ) -> None:
     """Audit the bundled sample sites of 'Kota Demokota', served on 127.0.0.1: runs anywhere, offline."""
     from govlens.demo.server import DemoServer, demo_portfolio_path
@@ -318,7 +321,7 @@ def demo(
     fw = _load_framework(framework)
     pf = _load_portfolio(demo_portfolio_path())
     with DemoServer() as server:
-        config = _crawl_config(url_map=server.url_map(), delay=0.05, timeout=5.0, retries=1)
+        config = _crawl_config(url_map=server.url_map(), map_only=True, delay=0.05, timeout=5.0, retries=1, render=render)
         _run_audit(pf, out_dir, fw, config, db, formats, lang, label="demo")
 
 

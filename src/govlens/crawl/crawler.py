@@ -10,6 +10,7 @@ are exactly those of an uninterrupted one, and no URL already archived is reques
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 import secrets
@@ -400,14 +401,20 @@ class SiteCrawler:
 
         await asyncio.gather(*(one(u) for u in targets))
 
-    async def _render(self, home: ArchivedRecord) -> None:
+    async def _render(self, home: ArchivedRecord) -> ArchivedRecord | None:
+        """Render a script-only home page; the DOM is archived as a ``resource`` record and
+        returned as a page so the crawl can follow the links the script drew."""
         renderer = self.ctx.renderer
         if renderer is None or self.writer is None or home.url in self.rendered_before:
-            return
+            return None
         html = await renderer.render(home.url)
-        if html:
-            self.writer.write_resource(url=home.url, body=html.encode("utf-8"), content_type="text/html; charset=utf-8",
-                                       purpose="render", depth=0, refers_to=home.record_id)
+        if not html:
+            return None
+        body = html.encode("utf-8")
+        rid = self.writer.write_resource(url=home.url, body=body, content_type="text/html; charset=utf-8",
+                                         purpose="render", depth=0, refers_to=home.record_id)
+        return dataclasses.replace(home, body=body, record_id=rid, record_type="resource", purpose="render",
+                                   content_type="text/html", headers={"content-type": "text/html; charset=utf-8"})
 
     async def run(self) -> SiteSummary:
         t0 = time.monotonic()
@@ -438,6 +445,12 @@ class SiteCrawler:
             status, detail, final, home = await self._home()
             if home is not None:
                 self.summary.pages = 1
+                if status == ScanStatus.JS_ONLY and cfg.render:
+                    rendered = await self._render(home)
+                    if rendered is not None:
+                        status = ScanStatus.OK
+                        detail = "home page needs JavaScript: rendered with headless Chromium"
+                        home = rendered
                 self._parse_links(home, 0)
                 if cfg.sitemaps:
                     # other hosts in a sitemap are not links of this site
@@ -448,8 +461,6 @@ class SiteCrawler:
                 await self._crawl_frontier()
                 if cfg.check_external:
                     await self._link_checks()
-                if status == ScanStatus.JS_ONLY and cfg.render:
-                    await self._render(home)
             self.summary.scan_status = str(status)
             self.summary.detail = detail
             self.summary.final_url = final

@@ -54,10 +54,11 @@ class Renderer:
         """The rendered DOM of ``url`` (fetched through --map like every other request)."""
         if self._browser is None:
             return None
-        ctx = await self._browser.new_context(user_agent=self.config.user_agent)
+        ctx = await self._browser.new_context(user_agent=self.config.user_agent, service_workers="block")
         try:
             page = await ctx.new_page()
-            await page.goto(apply_map(url, self.config.url_map), wait_until="networkidle",
+            await page.route("**/*", self._route)
+            await page.goto(url, wait_until="networkidle",
                             timeout=self.config.timeout * 1000)
             return str(await page.content())
         except Exception as exc:
@@ -65,6 +66,31 @@ class Renderer:
             return None
         finally:
             await ctx.close()
+
+    async def _route(self, route: Any) -> None:
+        """The browser obeys the crawler's rules. The page is opened at its ORIGINAL address, so
+        root-relative scripts and links resolve as on the real site; every request the page makes
+        is sent through --map (fetched by Playwright and handed back to the page), nothing the map
+        does not cover is contacted under map_only, and images, fonts and media are not loaded
+        (the DOM is what we archive, and every extra fetch is load on the audited server)."""
+        request = route.request
+        if request.resource_type in ("image", "font", "media"):
+            await route.abort()
+            return
+        url = request.url
+        mapped = apply_map(url, self.config.url_map)
+        if mapped != url:
+            try:
+                response = await route.fetch(url=mapped, max_redirects=0, timeout=self.config.timeout * 1000)
+            except Exception as exc:
+                log.info("render: %s (via %s) failed: %s", url, mapped, exc)
+                await route.abort()
+                return
+            await route.fulfill(response=response)
+        elif self.config.map_only:
+            await route.abort()
+        else:
+            await route.continue_()
 
     async def close(self) -> None:
         if self._browser is not None:
