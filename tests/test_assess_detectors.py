@@ -91,6 +91,17 @@ def test_official_domain_judges_the_seed_not_the_mirror():
     assert run("official_domain", site(seed="https://kota.example.id/"), extra_suffixes=["example\\.id"])
 
 
+def test_official_domain_cites_the_archived_exchange_at_the_address():
+    home = page("https://dinas.example.go.id/")
+    ev = run("official_domain", site(page("https://dinas.example.go.id/berita"), home))
+    assert ev[0].warc_record_id == home.record_id and ev[0].warc_file == "s.warc.gz"
+    # a site that never answered: the failed attempt at the seed is still a record of the archive
+    failed = LinkCheck(url="https://dinas.example.go.id/", status=None, error="connect", record_id="<urn:uuid:f>")
+    ev = run("official_domain", site(status="unreachable", link_checks={failed.url: failed}))
+    assert ev[0].warc_record_id == "<urn:uuid:f>"
+    assert run("official_domain", site())[0].warc_record_id == ""  # nothing archived: nothing to cite
+
+
 def test_social_channels_exclude_share_and_posts():
     links = [
         Link(url="https://www.facebook.com/sharer/sharer.php?u=x", text="Share", kind="social", is_share=True),

@@ -22,7 +22,7 @@ pytestmark = [
 ]
 
 
-def _disparbud_portfolio():  # noqa: ANN202
+def _disparbud_portfolio():
     pf = load_portfolio(demo_portfolio_path())
     pf.organisations = [o for o in pf.organisations if o.id == "disparbud"]
     return pf

@@ -561,16 +561,36 @@ def official_domain(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     for suf in suffixes:
         suf = suf.lstrip(".")
         if re.search(f"(?:^|\\.)(?:{suf})$", host):
+            rid, wfile = _record_at(site, url)
             return [
                 Evidence(
                     url=url,
-                    warc_record_id="",
+                    warc_record_id=rid,
+                    warc_file=wfile,
                     snippet=host,
                     detector="official_domain",
                     detail=f"host {host} ends in a government suffix (.{suf.replace(chr(92), '')})",
                 )
             ]
     return []
+
+
+def _record_at(site: SiteFacts, url: str) -> tuple[str, str]:
+    """The archived exchange (or failed attempt) at ``url``, so even address-only evidence points
+    into the archive: the page answered there, else the fetch record of that URL; ("", "") when
+    the archive holds neither (a portfolio row that was never crawled)."""
+    def same(a: str) -> bool:
+        return a.rstrip("/").lower() == url.rstrip("/").lower()
+
+    for page in site.pages:
+        if same(page.url):
+            return page.record_id, page.warc_file
+    wfile = site.pages[0].warc_file if site.pages else ""
+    for u, lc in site.link_checks.items():
+        if same(u) and lc.record_id:
+            by_id = {pg.record_id: pg.warc_file for pg in site.pages}
+            return lc.record_id, by_id.get(lc.record_id, wfile)
+    return "", ""
 
 
 # --------------------------------------------------------------------------- social channels
