@@ -193,3 +193,27 @@ def test_chunks_keep_shared_hosts_together() -> None:
     portal = next(c for c in chunks if 0 in c)
     assert {0, 3} <= set(portal)  # same host: one crawl, one per-host delay
     assert make_chunks(dataclasses.replace(pf, organisations=[]), 2) == []
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_audit_with_workers(
+    sequential: tuple[Path, ChunkResults], demo: DemoServer, tmp_path: Path
+) -> None:
+    """`govlens audit --workers 2` goes through run_chunks and stores what the in-process run found."""
+    from typer.testing import CliRunner
+
+    from govlens.cli import app
+    from govlens.store import Store
+
+    out = tmp_path / "run"
+    args = ["audit", str(demo_portfolio_path()), "--out", str(out), "--format", "json", "--workers", "2",
+            "--delay", "0.05", "--timeout", "15"]
+    for m in demo.map_args():
+        args += ["--map", m]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    stored = Store(f"sqlite:///{out / 'govlens.db'}").load_audit(None)
+    got = {s.site_id: (str(s.scan_status), {c: str(v.verdict) for c, v in s.verdicts.items()}) for s in stored.sites}
+    assert got == verdicts(sequential[1])
