@@ -356,7 +356,7 @@ def run_chunks(
     *,
     workers: int = 1,
     scheduler: str | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     progress: ProgressFn | None = None,
     task: Task | None = None,
 ) -> ChunkResults:
@@ -377,13 +377,17 @@ def run_chunks(
         framework_ref = str(fp.resolve()) if fp.suffix in (".yaml", ".yml") or fp.exists() else str(framework_ref)
     resolve_framework(framework_ref)  # a bad name fails here, once, not in every chunk twice
     args = _Args(str(Path(archive_dir).resolve()), config, framework_ref, task or audit_chunk)
+    parallel = bool(scheduler) or workers > 1
+    if chunk_size is None:
+        # In one process a chunk boundary is only a barrier (the next chunk's hosts wait for the
+        # slowest site of this one), so by default the sequential path crawls everything as one chunk.
+        chunk_size = DEFAULT_CHUNK if parallel else max(1, len(portfolio.organisations))
     chunks = make_chunks(portfolio, chunk_size)
     subs = {n: _sub(portfolio, idx) for n, idx in enumerate(chunks)}
     total = sum(1 for e in portfolio_sites(portfolio) if e.url)
     if progress:
         progress("start", "", total=total, chunks=len(chunks))
     inner = _ChunkProgress(progress) if progress else None
-    parallel = bool(scheduler) or workers > 1
 
     done: dict[int, list[Result]] = {}
     errors: dict[int, BaseException] = {}
