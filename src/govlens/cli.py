@@ -6,13 +6,19 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from govlens import __version__
+
+if TYPE_CHECKING:  # imported late at run time so that `govlens --help` stays fast
+    from govlens.assess.framework import Framework
+    from govlens.crawl import CrawlConfig
+    from govlens.store import Store
+    from govlens.types import AuditResult, Portfolio
 
 app = typer.Typer(
     help=(
@@ -68,7 +74,7 @@ def _lang(value: str) -> str:
     return value
 
 
-def _load_framework(name: str):
+def _load_framework(name: str) -> Framework:
     from govlens.assess.framework import FrameworkError, load_framework
 
     try:
@@ -77,7 +83,7 @@ def _load_framework(name: str):
         raise fail(str(e)) from e
 
 
-def _load_portfolio(path: Path):
+def _load_portfolio(path: Path) -> Portfolio:
     from govlens.portfolio import PortfolioError, load_portfolio
 
     try:
@@ -99,14 +105,17 @@ def _parse_map(values: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _store(db: str | None, out_dir: Path):
+def _store(db: str | None, out_dir: Path) -> Store:
     from govlens.store import Store
 
     out_dir.mkdir(parents=True, exist_ok=True)
     return Store(db or f"sqlite:///{(out_dir / 'govlens.db').resolve()}")
 
 
-def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str], lang: str) -> None:
+def _finish(
+    audit: AuditResult, pages: dict[str, list[dict[str, object]]], fw: Framework, out_dir: Path, db: str | None,
+    formats: list[str], lang: str,
+) -> None:
     from govlens.report import print_summary, write_reports
 
     store = _store(db, out_dir)
@@ -122,14 +131,16 @@ def _finish(audit, pages, fw, out_dir: Path, db: str | None, formats: list[str],
         console.print(f"  wrote {p}")
 
 
-def _crawl_config(**kw):
+def _crawl_config(**kw: object) -> CrawlConfig:
     from govlens.crawl import CrawlConfig
 
     return CrawlConfig(**{k: v for k, v in kw.items() if v is not None})
 
 
-def _run_audit(portfolio, out_dir: Path, fw, config, db, formats, lang, label, *,
-               framework_ref: str | None = None, workers: int = 1, scheduler: str | None = None) -> None:
+def _run_audit(
+    portfolio: Portfolio, out_dir: Path, fw: Framework, config: CrawlConfig, db: str | None, formats: list[str],
+    lang: str, label: str, *, framework_ref: str | None = None, workers: int = 1, scheduler: str | None = None,
+) -> None:
     from govlens.crawl.progress import RichProgress
     from govlens.pipeline import build_audit, org_archives, utcnow
     from govlens.scale import ScaleError, run_chunks
@@ -172,6 +183,9 @@ def audit(
     concurrency: Annotated[int | None, typer.Option(help="Hosts crawled in parallel (default 16).")] = None,
     timeout: Annotated[float | None, typer.Option(help="Seconds per request (default 20).")] = None,
     check_external: Annotated[bool, typer.Option(help="Check links that leave the site (HEAD/GET).")] = True,
+    map_only: Annotated[
+        bool, typer.Option(help="With --map: never contact an address the map does not cover (audit local copies).")
+    ] = False,
     render: Annotated[bool, typer.Option(help="Render script-only pages with Debian's Chromium (needs [js]).")] = False,
     fmt: FormatOpt = DEFAULT_FORMATS,
     lang: LangOpt = "en",
@@ -195,8 +209,10 @@ def audit(
     fw = _load_framework(framework)
     config = _crawl_config(
         max_pages=max_pages, max_depth=max_depth, delay=delay, concurrency=concurrency, timeout=timeout,
-        url_map=_parse_map(map_ or []), check_external=check_external, render=render,
+        url_map=_parse_map(map_ or []), check_external=check_external, render=render, map_only=map_only,
     )
+    if map_only and not map_:
+        raise fail("--map-only needs at least one --map ORIGINAL_PREFIX=LOCAL_PREFIX")
     _run_audit(pf, out_dir, fw, config, db, formats, lang, label,
                framework_ref=framework, workers=workers, scheduler=scheduler)
 
