@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 import govlens.crawl
+import govlens.scale
 import govlens.demo.server as demo_server
 from govlens.archive import read_records
 from govlens.assess import load_framework
@@ -95,6 +96,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         mp.setenv("HOME", str(home))
         mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
         mp.setattr(govlens.crawl, "crawl_portfolio", spy_crawl)
+        mp.setattr(govlens.scale, "crawl_portfolio", spy_crawl)  # the audit path crawls through scale
         mp.setattr(demo_server, "DemoServer", RecordingServer)
         mp.setattr(socket.socket, "connect", connect)
         mp.setattr(socket.socket, "connect_ex", connect_ex)

@@ -51,10 +51,10 @@ def test_yaml_errors_name_line_field_and_all_problems(tmp_path: Path) -> None:
     with pytest.raises(PortfolioError) as e:
         load_portfolio(write(tmp_path, "bad.yaml", bad))
     msg = str(e.value)
-    assert "bad.yaml: line 9: organisations[1] (Pemkot).kind" in msg
-    assert "'main', 'portal', 'agency'" in msg
+    assert "bad.yaml: line 9: organisation #1 (Pemkot).kind" in msg
+    assert "kind: expected one of main, portal, agency, district or other" in msg
     assert "unknown channel platform 'myspace'" in msg
-    assert "organisations[4] (NoName).name: required field is missing" in msg
+    assert "organisation #4 (NoName).name: required field is missing" in msg
     assert len(e.value.problems) == 3
 
 
@@ -74,7 +74,7 @@ def test_unknown_field_and_duplicate_ids(tmp_path: Path) -> None:
 
 
 def test_main_portal_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(PortfolioError, match="main_portal: 'nowhere' is not the id"):
+    with pytest.raises(PortfolioError, match="line 4: portfolio.main_portal: .nowhere. is not the id"):
         load_portfolio(write(tmp_path, "m.yaml", GOOD.replace("main_portal: pemkot", "main_portal: nowhere")))
 
 
@@ -115,3 +115,14 @@ def test_normalise_url() -> None:
     with pytest.raises(ValueError, match="not a website address"):
         normalise_url("nohost")
     assert portfolio_from_urls(["https://www.a.go.id/"]).organisations[0].id == "a-go-id"
+
+
+def test_field_and_cross_problems_reported_in_one_pass(tmp_path: Path) -> None:
+    text = GOOD.replace("country: ID", "country: Indonesia").replace("main_portal: pemkot", "main_portal: pemkott")
+    text = text.replace("    short: BTS\n", "    short: Dinkes\n")
+    with pytest.raises(PortfolioError) as e:
+        load_portfolio(write(tmp_path, "one.yaml", text))
+    msg = str(e.value)
+    assert "line 3: portfolio.country: expected a two-letter country code in capitals, such as ID" in msg
+    assert "line 4: portfolio.main_portal: 'pemkott' is not the id of any organisation" in msg
+    assert "organisation id 'dinkes' is used twice (first at line 12)" in msg

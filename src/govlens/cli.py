@@ -51,7 +51,7 @@ FormatOpt = Annotated[str, typer.Option("--format", help=f"Comma-separated repor
 LangOpt = Annotated[str, typer.Option("--lang", help="Report language: en or id (Bahasa Indonesia).")]
 DbOpt = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: sqlite:///OUT/govlens.db; PostgreSQL: postgresql+psycopg://...)."),
+    typer.Option("--db", help="Database URL (default: govlens.db in the run folder; PostgreSQL: postgresql+psycopg://user@host/db)."),
 ]
 
 
@@ -186,7 +186,7 @@ def audit(
     map_only: Annotated[
         bool, typer.Option(help="With --map: never contact an address the map does not cover (audit local copies).")
     ] = False,
-    render: Annotated[bool, typer.Option(help="Render script-only pages with Debian's Chromium (needs [js]).")] = False,
+    render: Annotated[bool, typer.Option(help="Render script-only pages with Debian's Chromium (needs the 'js' extra: pip install 'govlens\\[js]').")] = False,
     fmt: FormatOpt = DEFAULT_FORMATS,
     lang: LangOpt = "en",
     db: DbOpt = None,
@@ -196,7 +196,7 @@ def audit(
     ] = 1,
     scheduler: Annotated[
         str | None,
-        typer.Option(help="dask scheduler address (tcp://host:8786), or 'local'; needs govlens[distributed]."),
+        typer.Option(help="dask scheduler address (tcp://host:8786), or 'local'; needs pip install 'govlens\\[distributed]'."),
     ] = None,
 ) -> None:
     """Crawl every site of a portfolio, archive it as WARC, assess it and write the reports.
@@ -245,9 +245,32 @@ def crawl(
     console.print(f"archived to {archive_dir}: {summary}")
 
 
+def _warc_files(paths: list[Path]) -> list[Path]:
+    """WARC files from the arguments: folders are expanded; anything that is not a WARC is refused
+    up front, with its name, rather than read as a 'damaged' archive."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.name.endswith((".warc", ".warc.gz")))
+            if not found:
+                raise fail(f"{p}: a folder with no .warc or .warc.gz files in it")
+            files.extend(found)
+        elif not p.exists():
+            raise fail(f"no such WARC file: {p}")
+        else:
+            with p.open("rb") as fh:
+                head = fh.read(6)
+            if not (head.startswith(b"\x1f\x8b") or head.startswith(b"WARC/")):
+                raise fail(f"{p}: not a WARC file (a WARC starts with 'WARC/' or is gzip-compressed)")
+            files.append(p)
+    return files
+
+
 @app.command()
 def assess(
-    warcs: Annotated[list[Path], typer.Argument(help="WARC files (.warc or .warc.gz), any crawler's.")],
+    warcs: Annotated[
+        list[Path], typer.Argument(help="WARC files (.warc or .warc.gz) from any crawler, or folders of them.")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for govlens.db and reports.")],
     portfolio: Annotated[
         Path | None, typer.Option("--portfolio", "-p", help="Group records into the portfolio's sites (else by host).")
@@ -262,9 +285,7 @@ def assess(
     from govlens.pipeline import assess_archives
 
     formats, lang = _formats(fmt), _lang(lang)
-    missing = [str(w) for w in warcs if not w.is_file()]
-    if missing:
-        raise fail(f"no such WARC file: {', '.join(missing)}")
+    warcs = _warc_files(warcs)
     pf = _load_portfolio(portfolio) if portfolio else None
     fw = _load_framework(framework)
     audit, pages = assess_archives(warcs, pf, fw, label=label)
@@ -293,7 +314,7 @@ def report(
     try:
         audit = store.load_audit(audit_id)
     except LookupError as e:
-        raise fail(str(e)) from e
+        raise fail(f"{e} (`govlens audits {run_dir}` lists the stored audits)") from e
     fw = _load_framework(framework or audit.framework_id)
     written = write_reports(audit, fw, out_dir or run_dir, formats, lang)
     print_summary(audit, fw, out, lang)
@@ -327,7 +348,7 @@ def demo(
     framework: FrameworkOpt = "nath-2019",
     db: DbOpt = None,
     render: Annotated[
-        bool, typer.Option(help="Render the script-only sample site with Debian's Chromium (needs [js]).")
+        bool, typer.Option(help="Render the script-only sample site with Debian's Chromium (needs the 'js' extra: pip install 'govlens\\[js]').")
     ] = False,
 ) -> None:
     """Audit the bundled sample sites of 'Kota Demokota', served on 127.0.0.1: runs anywhere, offline."""

@@ -9,6 +9,7 @@ models (``govlens framework schema``) so non-Python tools can validate files too
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -130,8 +131,13 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
     """Load and validate a framework by bundled name ("nath-2019") or file path."""
     path = framework_path(name_or_path)
     if not path.exists():
-        bundled = ", ".join(sorted(p.stem for p in FRAMEWORK_DIR.glob("*.yaml")))
-        raise FrameworkError(f"{path}: no such framework file (bundled frameworks: {bundled})")
+        names = sorted(p.stem for p in FRAMEWORK_DIR.glob("*.yaml"))
+        close = difflib.get_close_matches(str(name_or_path), names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        shown = path if path.parent != FRAMEWORK_DIR else repr(str(name_or_path))
+        raise FrameworkError(
+            f"{shown}: no such framework ({hint}bundled: {', '.join(names)}; or give a .yaml file)"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:

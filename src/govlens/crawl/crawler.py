@@ -26,7 +26,7 @@ import aiohttp
 
 from govlens.archive.decode import decode_body
 from govlens.archive.grouping import SiteEntry, classify_response, portfolio_sites
-from govlens.archive.heuristics import is_html
+from govlens.archive.heuristics import is_html, looks_js_only
 from govlens.archive.reader import scan_file
 from govlens.archive.urls import host_key, in_scope, normalize_url, path_prefix, registered_domain, unmap
 from govlens.archive.writer import WarcSiteWriter, site_parts
@@ -447,10 +447,12 @@ class SiteCrawler:
                 self.summary.pages = 1
                 if status == ScanStatus.JS_ONLY and cfg.render:
                     rendered = await self._render(home)
-                    if rendered is not None:
+                    if rendered is not None and not looks_js_only(rendered.body):
                         status = ScanStatus.OK
                         detail = "home page needs JavaScript: rendered with headless Chromium"
                         home = rendered
+                    elif rendered is not None:
+                        detail = "rendered with headless Chromium, but the page still shows no content"
                 self._parse_links(home, 0)
                 if cfg.sitemaps:
                     # other hosts in a sitemap are not links of this site

@@ -157,11 +157,38 @@ def _describe(data: Any, loc: tuple[Any, ...]) -> str:
         if isinstance(key, int) and isinstance(node, list) and key < len(node):
             node = node[key]
             label = node.get("short") or node.get("name") if isinstance(node, dict) else None
-            parts[-1] += f"[{key + 1}]" + (f" ({label})" if label else "")
+            parts[-1] = parts[-1].removesuffix("s") + f" #{key + 1}" + (f" ({label})" if label else "")
         else:
             parts.append(str(key))
             node = node.get(key) if isinstance(node, dict) else None
     return ".".join(parts) or "(top level)"
+
+
+def _human(err: Any) -> str:
+    """pydantic's wording, said the way a person editing a portfolio needs it."""
+    kind, loc = err["type"], err["loc"]
+    field = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; `govlens portfolio schema` lists the fields)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        return {
+            "country": "expected a two-letter country code in capitals, such as ID",
+            "id": "expected a short id of lower-case letters, digits, '-' or '_' (e.g. dinkes)",
+        }.get(field, "has an unexpected form")
+    if kind == "list_type":
+        return "expected a list, e.g. [https://dinkes.example.go.id/]"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "too_short":
+        return "needs at least one entry"
+    if kind == "literal_error":
+        return "expected one of " + err["ctx"]["expected"].replace("'", "")
+    if kind in ("string_type", "dict_type", "bool_type"):
+        want = {"string_type": "text", "dict_type": "a mapping (key: value lines)", "bool_type": "true or false"}
+        return f"expected {want[kind]}, got {err.get('input')!r}"
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _load_yaml(path: Path, text: str) -> Portfolio:
@@ -183,14 +210,17 @@ def _load_yaml(path: Path, text: str) -> Portfolio:
             loc = err["loc"]
             line = _line_of(raw, loc)
             where = f"line {line}: " if line else ""
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; see `govlens portfolio schema`)"
-            elif err["type"] == "missing":
-                msg = "required field is missing"
-            problems.append(f"{where}{_describe(raw, loc)}: {msg}")
+            problems.append(f"{where}{_describe(raw, loc)}: {_human(err)}")
+        organisations = raw.get("organisations")
+        if isinstance(organisations, list):  # cross-checks too, so one run lists every problem
+            problems += _cross_problems(
+                [_raw_entry(o) for o in organisations if isinstance(o, dict)],
+                (raw.get("portfolio") or {}).get("main_portal") if isinstance(raw.get("portfolio"), dict) else None,
+                _line_of(raw, ("portfolio", "main_portal")),
+            )
         raise PortfolioError(str(path), problems) from e
-    return _build(path, model, line_of=lambda i: raw["organisations"][i].get("__line__"))
+    return _build(path, model, line_of=lambda i: raw["organisations"][i].get("__line__"),
+                  main_line=_line_of(raw, ("portfolio", "main_portal")))
 
 
 # --------------------------------------------------------------------------- CSV
@@ -251,7 +281,7 @@ def _load_csv(path: Path, text: str) -> Portfolio:
             for err in e.errors():
                 field = ".".join(str(x) for x in err["loc"]) or "row"
                 col = {"sites": "website"}.get(field.split(".")[0], field)
-                problems.append(f"row {n}: column {col}: {err['msg'].removeprefix('Value error, ')}")
+                problems.append(f"row {n}: column {col}: {_human(err)}")
     if problems:
         raise PortfolioError(str(path), problems)
     if not orgs:
@@ -264,25 +294,51 @@ def _load_csv(path: Path, text: str) -> Portfolio:
 # --------------------------------------------------------------------------- common
 
 
-def _build(path: Path, model: PortfolioIn, line_of: Any, unit: str = "line") -> Portfolio:
+def _raw_entry(o: dict[str, Any]) -> tuple[str, list[str], int | None]:
+    """(id, sites, line) of an organisation as written, for cross-checks before full validation."""
+    short = o.get("short") or o.get("name") or ""
+    oid = o.get("id") or slugify(str(short))
+    sites = []
+    for u in [o.get("site"), *(o.get("sites") or [] if isinstance(o.get("sites"), list) else [])]:
+        try:
+            if u:
+                sites.append(normalise_url(str(u)))
+        except ValueError:
+            pass
+    return str(oid), sites, o.get("__line__")
+
+
+def _cross_problems(
+    entries: list[tuple[str, list[str], int | None]], main: str | None, main_line: int | None, unit: str = "line"
+) -> list[str]:
+    """Problems between organisations: ids and sites used twice, a main portal that is no one."""
     problems: list[str] = []
+    ids: dict[str, int | None] = {}
+    owner: dict[str, str] = {}
+    for oid, sites, line in entries:
+        where = f"{unit} {line}: " if line else ""
+        if oid in ids:
+            first = f" (first at {unit} {ids[oid]})" if ids[oid] else ""
+            problems.append(f"{where}organisation id {oid!r} is used twice{first}; give one an explicit id")
+        ids.setdefault(oid, line)
+        for site in sites:
+            if site in owner and owner[site] != oid:
+                problems.append(f"{where}site {site} is already listed for {owner[site]!r}")
+            owner.setdefault(site, oid)
+    if main and main not in ids:
+        where = f"line {main_line}: " if main_line else ""
+        problems.append(f"{where}portfolio.main_portal: {main!r} is not the id of any organisation ({', '.join(ids)})")
+    return problems
+
+
+def _build(path: Path, model: PortfolioIn, line_of: Any, unit: str = "line", main_line: int | None = None) -> Portfolio:
     orgs: list[Organisation] = []
-    ids: dict[str, int] = {}
-    site_owner: dict[str, str] = {}
+    entries: list[tuple[str, list[str], int | None]] = []
     for i, o in enumerate(model.organisations):
-        where = f"{unit} {line_of(i)}: " if line_of(i) else ""
         short = o.short or o.name
         oid = o.id or slugify(short)
-        if oid in ids:
-            problems.append(
-                f"{where}organisation id {oid!r} is used twice (first at {unit} {ids[oid]}); give one an explicit id"
-            )
-        ids.setdefault(oid, line_of(i))
         sites = list(dict.fromkeys([*([o.site] if o.site else []), *o.sites]))
-        for s in sites:
-            if s in site_owner:
-                problems.append(f"{where}site {s} is already listed for {site_owner[s]!r}")
-            site_owner.setdefault(s, oid)
+        entries.append((oid, sites, line_of(i)))
         channels = []
         for platform, val in o.channels.items():
             if isinstance(val, str):
@@ -295,15 +351,13 @@ def _build(path: Path, model: PortfolioIn, line_of: Any, unit: str = "line") -> 
                 services=o.services, notes=o.notes,
             )
         )
-    main = model.portfolio.main_portal
-    if main and main not in ids:
-        problems.append(f"portfolio.main_portal: {main!r} is not the id of any organisation ({', '.join(ids)})")
+    meta = model.portfolio
+    problems = _cross_problems(entries, meta.main_portal, main_line, unit)
     if problems:
         raise PortfolioError(str(path), problems)
-    meta = model.portfolio
     return Portfolio(
         name=meta.name, organisations=orgs, country=meta.country, region=meta.region,
-        main_portal=main, source=str(path),
+        main_portal=meta.main_portal, source=str(path),
     )
 
 
