@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 import govlens.crawl
-import govlens.scale
 import govlens.demo.server as demo_server
+import govlens.scale
 from govlens.archive import read_records
 from govlens.assess import load_framework
 from govlens.assess.detectors import REGISTRY

@@ -74,7 +74,7 @@ def test_unknown_field_and_duplicate_ids(tmp_path: Path) -> None:
 
 
 def test_main_portal_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(PortfolioError, match="line 4: portfolio.main_portal: .nowhere. is not the id"):
+    with pytest.raises(PortfolioError, match=r"line 4: portfolio.main_portal: .nowhere. is not the id"):
         load_portfolio(write(tmp_path, "m.yaml", GOOD.replace("main_portal: pemkot", "main_portal: nowhere")))
 
 
