@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest_pg import db_factory, db_url, pg_base_url, pg_url  # noqa: F401  (SQLite + PostgreSQL fixtures)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"

@@ -249,3 +249,20 @@ def test_newest_capture_wins_but_all_are_kept(tmp_path: Path) -> None:
     pf = Portfolio("t", [Organisation("s", "S", "s", sites=["https://s.example.go.id/"])])
     (cap,) = group_sites(tmp_path, pf)
     assert len(cap.records) == 2 and cap.scan_status == ScanStatus.OK
+
+
+def test_non_http_records_are_not_a_site(tmp_path: Path) -> None:
+    """wget writes its log and arguments as resource records named metadata://gnu.org/...; they
+    used to become a phantom site 'gnu-org' with status ok and 0 pages (Heritrix dns: likewise)."""
+    path = tmp_path / "wget.warc.gz"
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        w.write_record(w.create_warc_record("http://dinas.example.go.id/", "response", payload=BytesIO(PAGE),
+                                            http_headers=http))
+        for uri in ("metadata://gnu.org/software/wget/warc/wget_arguments.txt", "dns:dinas.example.go.id"):
+            w.write_record(w.create_warc_record(uri, "resource", payload=BytesIO(b"-r -l 2"),
+                                                warc_content_type="text/plain"))
+    caps = group_sites([path])
+    assert [c.seed_url for c in caps] == ["http://dinas.example.go.id/"]
+    assert caps[0].scan_status == ScanStatus.OK

@@ -122,3 +122,15 @@ def test_portfolio_and_framework_commands(tmp_path: Path) -> None:
     broken.write_text("id: x\nversion: '1'\ntitle: {en: X}\nmodels: []\n", encoding="utf-8")
     code, output = run("framework", "validate", str(broken))
     assert code == 2 and "at least one model" in output
+
+
+def test_out_must_be_a_folder_and_db_must_be_a_database(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    code, output = run("demo", "--out", str(afile))
+    assert code == 2 and "is a file; --out needs a folder" in output
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "govlens.db").write_bytes(b"this is not sqlite" * 100)
+    code, output = run("report", str(junk))
+    assert code == 2 and "not a usable govlens database" in output

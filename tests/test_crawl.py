@@ -8,6 +8,7 @@ import io
 import itertools
 import socket
 import time
+import zlib
 from pathlib import Path
 
 import aiohttp
@@ -359,3 +360,57 @@ def test_map_only_never_contacts_unmapped_hosts(tmp_path: Path) -> None:
     assert s.sites[0].scan_status == "ok" and s.sites[0].link_checks == 1
     (rec,) = [r for r in read_records([tmp_path]) if r.purpose == "linkcheck"]
     assert rec.error == "other" and "map_only" in rec.headers["x-govlens-detail"]
+
+
+# --------------------------------------------------------------------------- hostile sites (break tests)
+
+
+def _gzip_bomb(expanded_mb: int) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"A" * (1 << 20)
+    return c.compress(b"<html><head><title>bomb</title></head><body>") + b"".join(
+        c.compress(block) for _ in range(expanded_mb)
+    ) + c.flush()
+
+
+def test_gzip_bomb_is_not_expanded_beyond_the_limit(tmp_path: Path) -> None:
+    """A 2 MB gzip body that expands to 2 GB once took 21 GB of memory; decoding is now capped."""
+    from govlens.archive.decode import MAX_DECODED
+
+    bomb = _gzip_bomb(100)  # 100 MB of 'A' in ~100 KB: enough to cross the cap, quick to build
+    routes = {"/": (200, bomb, {"Content-Type": "text/html", "Content-Encoding": "gzip"})}
+    with LoopbackServer(routes) as srv:
+        s = asyncio.run(crawl_site(srv.url + "/", tmp_path, cfg(sitemaps=False, probe_404=False)))
+    assert s.scan_status == "ok" and s.pages == 1
+    home = next(r for r in read_records([tmp_path]) if r.purpose == "page")
+    assert len(home.body) == MAX_DECODED and home.body.startswith(b"<html><head><title>bomb")
+    caps = group_sites([tmp_path])
+    assert caps[0].scan_status == ScanStatus.OK
+
+
+def test_home_redirecting_to_file_url_is_not_ok(tmp_path: Path) -> None:
+    """A home page answering 301 Location: file:///etc/passwd was reported as 'ok' with 0 pages."""
+    routes = {
+        "/": (301, "", {"Location": "file:///etc/passwd"}),
+        "/js/": (302, "", {"Location": "javascript:alert(1)"}),
+    }
+    with LoopbackServer(routes) as srv:
+        a = asyncio.run(crawl_site(srv.url + "/", tmp_path / "a", cfg(sitemaps=False)))
+        b = asyncio.run(crawl_site(srv.url + "/js/", tmp_path / "b", cfg(sitemaps=False)))
+    assert a.scan_status == ScanStatus.HTTP_ERROR and "file:///etc/passwd" in a.detail
+    assert b.scan_status == ScanStatus.HTTP_ERROR and "not a web address" in b.detail
+    assert srv.paths().count("/") == 1  # nothing followed
+
+
+def test_deeply_nested_dom_does_not_stall_the_crawl(tmp_path: Path) -> None:
+    """100k nested <div>s made lexbor take ~40 s per parse (several parses per page)."""
+    deep = "<div>" * 100_000 + "dalam" + "</div>" * 100_000
+    routes = {
+        "/": html(deep + '<a href="/profil">Profil</a>'),
+        "/profil": html("profil"),
+    }
+    t0 = time.monotonic()
+    with LoopbackServer(routes) as srv:
+        s = asyncio.run(crawl_site(srv.url + "/", tmp_path, cfg(sitemaps=False, probe_404=False)))
+    assert time.monotonic() - t0 < 30
+    assert s.pages == 2 and "/profil" in srv.paths()

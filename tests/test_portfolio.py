@@ -126,3 +126,74 @@ def test_field_and_cross_problems_reported_in_one_pass(tmp_path: Path) -> None:
     assert "line 3: portfolio.country: expected a two-letter country code in capitals, such as ID" in msg
     assert "line 4: portfolio.main_portal: 'pemkott' is not the id of any organisation" in msg
     assert "organisation id 'dinkes' is used twice (first at line 12)" in msg
+
+
+# --------------------------------------------------------------------------- hostile portfolios (break tests)
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    """'Billion laughs' with YAML aliases: 500 bytes that stand for 10^8 values used to hang."""
+    import time
+
+    lines = ["portfolio:", "  name: X", "a0: &a0 [x,x,x,x,x,x,x,x,x,x]"]
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    lines += ["organisations:", "  - name: A", "    notes: *a8"]
+    t0 = time.monotonic()
+    with pytest.raises(PortfolioError, match="YAML aliases"):
+        load_portfolio(write(tmp_path, "laughs.yaml", "\n".join(lines) + "\n"))
+    assert time.monotonic() - t0 < 10
+
+
+def test_duplicate_yaml_keys_are_problems(tmp_path: Path) -> None:
+    text = GOOD.replace("    site: dinkes.contoh.go.id\n", "    site: dinkes.contoh.go.id\n    site: other.contoh.go.id\n")
+    with pytest.raises(PortfolioError, match=r"line 15: 'site' is written twice in one mapping \(first at line 14\)"):
+        load_portfolio(write(tmp_path, "dup.yaml", text))
+
+
+def test_every_bad_address_of_a_list_is_named(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "sites: [https://www.contoh.go.id/]",
+        'sites: ["javascript:alert(1)", "ftp://f.go.id/", "https://c.go.id:99999/", "https://has space.go.id/",'
+        ' "https://a..go.id/", "https://<script>.go.id/", "http://0x7f.0.0.1/", "https://a.go.id\\\\@evil.com/"]',
+    )
+    with pytest.raises(PortfolioError) as e:
+        load_portfolio(write(tmp_path, "urls.yaml", text))
+    msg = str(e.value)
+    for bad in ("javascript:alert(1)", "ftp://f.go.id/", "c.go.id:99999", "has space", "a..go.id", "<script>",
+                "0x7f.0.0.1", "evil.com"):
+        assert bad in msg, bad
+    assert "not javascript:" in msg and "not ftp:" in msg
+
+
+def test_addresses_normalised_idn_ip_port() -> None:
+    assert normalise_url("https://Dínas.Kota.go.id") == "https://xn--dnas-vpa.kota.go.id/"
+    assert normalise_url("https://xn--dnas-vpa.kota.go.id") == "https://xn--dnas-vpa.kota.go.id/"
+    assert normalise_url("http://[::1]:8080/x") == "http://[::1]:8080/x"
+    assert normalise_url("10.1.2.3:8080") == "https://10.1.2.3:8080/"
+    assert normalise_url("https://a.go.id./") == "https://a.go.id/"
+    assert normalise_url("https://a.go.id/Dinas Kesehatan/") == "https://a.go.id/Dinas Kesehatan/"
+    with pytest.raises(ValueError, match="port 0"):
+        normalise_url("a.go.id:0")
+
+
+def test_same_site_in_another_spelling_is_a_duplicate(tmp_path: Path) -> None:
+    text = GOOD.replace("    short: BTS\n", '    short: BTS\n    sites: ["http://contoh.go.id", "https://DINKES.contoh.go.id."]\n')
+    text = text.replace("site: dinkes.contoh.go.id", "site: dínas.contoh.go.id")
+    text += '  - name: Punycode\n    site: "https://xn--dnas-vpa.contoh.go.id/"\n'
+    with pytest.raises(PortfolioError) as e:
+        load_portfolio(write(tmp_path, "same.yaml", text))
+    msg = str(e.value)
+    assert "site http://contoh.go.id/ is already listed (as https://www.contoh.go.id/) for 'pemkot'" in msg
+    assert "site https://xn--dnas-vpa.contoh.go.id/ is already listed for 'dinkes'" in msg
+
+
+def test_csv_semicolons_blank_lines_extra_values_duplicate_columns(tmp_path: Path) -> None:
+    pf = load_portfolio(write(tmp_path, "semi.csv", "\n\nname;short;website\nDinas A;A;a.go.id\n;;\nDinas B;B;b.go.id\n"))
+    assert [o.sites for o in pf.organisations] == [["https://a.go.id/"], ["https://b.go.id/"]]
+    with pytest.raises(PortfolioError, match=r"row 3: 5 values but the header \(row 1\) has 3 columns"):
+        load_portfolio(write(tmp_path, "extra.csv", "name,short,website\nA,A,a.go.id\nDinas B, Kota C,B,b.go.id,x\n"))
+    with pytest.raises(PortfolioError, match="column\\(s\\) website appear more than once"):
+        load_portfolio(write(tmp_path, "dup.csv", "name,website,website\nA,a.go.id,b.go.id\n"))
+    (tmp_path / "l1.csv").write_bytes("name,website\nA,a.go.id\nDinas Pariwisata é,x.go.id\n".encode("latin-1"))
+    with pytest.raises(PortfolioError, match=r"row 3: not UTF-8"):
+        load_portfolio(tmp_path / "l1.csv")

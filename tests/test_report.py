@@ -310,3 +310,27 @@ def test_summary_table(tmp_path: Path, audit, fw) -> None:
     assert "future_key › answer" in html and "42" in html
     assert "| Broadcasting | 5 | 2 | 60.0% | 80.0% (1 sites) | 40.0% (1 sites) |" in md
     assert "DNS lookup failed" in html  # the list of sites not read
+
+
+def test_reports_are_replaced_whole(tmp_path: Path, audit, fw) -> None:
+    """Files go through a scratch folder and are renamed into place: a run killed while writing
+    leaves the previous complete results.json, never a truncated one; old scratch folders of
+    killed runs are cleaned up, fresh ones (a run writing now) are left alone."""
+    import os
+    import time
+
+    out = tmp_path / "out"
+    write_reports(audit, fw, out, formats=["json"])
+    stale = out / ".govlens-report-killed"
+    stale.mkdir()
+    (stale / "results.json").write_text('{"trunc', encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = out / ".govlens-report-running"
+    fresh.mkdir()
+    paths = write_reports(audit, fw, out, formats=["json", "html"])
+    assert sorted(p.name for p in paths) == ["report.html", "results.json"]
+    assert all(p.parent == out for p in paths)
+    json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert not stale.exists() and fresh.exists()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".govlens-report-running"]

@@ -1,10 +1,10 @@
-"""Store tests on a real SQLite file; also home of the small framework/audit builders the report
+"""Store tests, each run on a SQLite file and on PostgreSQL (tests/conftest_pg.py); also home of the small framework/audit builders the report
 tests share (a framework with three models and an audit with ok, unreachable and no-site rows)."""
 
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -213,18 +213,23 @@ def make_audit(fw: Framework | None = None) -> AuditResult:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(default_url(tmp_path))
+def store(db_url: str) -> Store:
+    s = Store(db_url)
     yield s
     s.close()
 
 
-def test_round_trip(store: Store, tmp_path: Path) -> None:
+def test_default_url_is_a_file_in_the_run_folder(tmp_path: Path) -> None:
+    with Store(default_url(tmp_path)) as s:
+        s.list_audits()
+    assert (tmp_path / "govlens.db").exists()
+
+
+def test_round_trip(store: Store) -> None:
     fw = make_framework()
     audit = make_audit(fw)
     audit_id = store.save_audit(audit, fw)
     assert audit.audit_id == audit_id
-    assert (tmp_path / "govlens.db").exists()
     back = store.load_audit(audit_id)
     assert back.audit_id == audit_id
     assert back.portfolio.name == "Kota Contoh" and back.portfolio.main_portal == "pemkot"
@@ -337,15 +342,15 @@ def test_pages(store: Store) -> None:
     assert store.pages(audit_id, "diskominfo") == []
 
 
-def test_migrate_after_create_all(tmp_path: Path) -> None:
+def test_migrate_after_create_all(db_factory: Callable[[], str]) -> None:
+    """Alembic on both backends: a create_all database is stamped then upgraded; an empty one is
+    built by the migrations alone."""
     pytest.importorskip("alembic")
-    url = default_url(tmp_path)
-    with Store(url) as s:
+    with Store(db_factory()) as s:
         s.list_audits()  # create_all on first use
         s.migrate()  # stamps, then upgrades: must not try to create the tables again
         assert "alembic_version" in inspect(s.engine).get_table_names()
-    fresh = tmp_path / "fresh"
-    with Store(default_url(fresh)) as s:
+    with Store(db_factory()) as s:
         s.migrate()  # empty database: the initial revision builds everything
         names = set(inspect(s.engine).get_table_names())
         assert {"audits", "organisations", "sites", "pages", "verdicts", "evidence", "reviews"} <= names
@@ -374,20 +379,13 @@ def test_bulk_save_speed(store: Store) -> None:
     assert len(back.sites) == 2000 and back.sites[-1].verdicts["K1"].evidence[-1].snippet == HOSTILE
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GOVLENS_TEST_PG_URL"),
-    reason="set GOVLENS_TEST_PG_URL to a scratch PostgreSQL database",
-)
-def test_postgresql_same_models() -> None:
-    """Same models and API on PostgreSQL (needs psycopg and a throwaway database: tables are dropped)."""
-    from govlens.store.models import metadata
-
-    s = Store(os.environ["GOVLENS_TEST_PG_URL"])
-    metadata.drop_all(s.engine)
-    with s.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+def test_postgresql_same_models(pg_url: str) -> None:
+    """Same models and API on PostgreSQL, schema built by Alembic (the throwaway server of
+    tests/conftest_pg.py, or GOVLENS_TEST_PG_URL)."""
+    s = Store(pg_url)
     try:
         s.migrate()
+        assert s.engine.dialect.name == "postgresql"
         fw = make_framework()
         audit_id = s.save_audit(make_audit(fw), fw)
         s.add_review(audit_id, "diskominfo", "E1", "met", "ana")
@@ -398,5 +396,4 @@ def test_postgresql_same_models() -> None:
         assert back.sites[0].verdicts["K1"].evidence[-1].snippet == HOSTILE
         assert back.started == "2022-11-15T01:00:00Z"
     finally:
-        metadata.drop_all(s.engine)
         s.close()

@@ -105,11 +105,26 @@ def _parse_map(values: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _out_dir(path: Path) -> Path:
+    """A run folder to write into, refused up front when it cannot be one."""
+    if path.exists() and not path.is_dir():
+        raise fail(f"{path} is a file; --out needs a folder (it is created if missing)")
+    return path
+
+
 def _store(db: str | None, out_dir: Path) -> Store:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from govlens.store import Store
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return Store(db or f"sqlite:///{(out_dir / 'govlens.db').resolve()}")
+    _out_dir(out_dir).mkdir(parents=True, exist_ok=True)
+    url = db or f"sqlite:///{(out_dir / 'govlens.db').resolve()}"
+    try:
+        store = Store(url)
+        store.list_audits()  # opens it: a file that is not a database fails here, not mid-report
+    except SQLAlchemyError as e:
+        raise fail(f"{url}: not a usable govlens database ({getattr(e, 'orig', None) or e})") from e
+    return store
 
 
 def _finish(
@@ -205,6 +220,7 @@ def audit(
     With --workers or --scheduler (docs/scale.md) the same work runs in chunks on worker processes.
     """
     formats, lang = _formats(fmt), _lang(lang)
+    _out_dir(out_dir)
     pf = _load_portfolio(portfolio)
     fw = _load_framework(framework)
     config = _crawl_config(
@@ -233,6 +249,7 @@ def crawl(
     from govlens.crawl import crawl_portfolio
     from govlens.crawl.progress import RichProgress
 
+    _out_dir(out_dir)
     pf = _load_portfolio(portfolio)
     config = _crawl_config(
         max_pages=max_pages, max_depth=max_depth, delay=delay, concurrency=concurrency,
@@ -285,6 +302,7 @@ def assess(
     from govlens.pipeline import assess_archives
 
     formats, lang = _formats(fmt), _lang(lang)
+    _out_dir(out_dir)
     warcs = _warc_files(warcs)
     pf = _load_portfolio(portfolio) if portfolio else None
     fw = _load_framework(framework)
@@ -303,6 +321,10 @@ def report(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write (default: RUN_DIR).")] = None,
     framework: FrameworkOpt = "",
     db: DbOpt = None,
+    published: Annotated[
+        Path | None,
+        typer.Option("--published", help="YAML of a study's published figures: adds a published-vs-recomputed table (docs/sheets.md)."),
+    ] = None,
 ) -> None:
     """Write reports for a stored audit (HTML, XLSX, CSV, JSON, Markdown) in English or Indonesian."""
     from govlens.report import print_summary, write_reports
@@ -318,6 +340,8 @@ def report(
     fw = _load_framework(framework or audit.framework_id)
     written = write_reports(audit, fw, out_dir or run_dir, formats, lang)
     print_summary(audit, fw, out, lang)
+    if published is not None:
+        written += _published_table(audit, fw, published, out_dir or run_dir)
     for p in written:
         console.print(f"  wrote {p}")
 
@@ -355,6 +379,7 @@ def demo(
     from govlens.demo.server import DemoServer, demo_portfolio_path
 
     formats, lang = _formats(fmt), _lang(lang)
+    _out_dir(out_dir)
     fw = _load_framework(framework)
     pf = _load_portfolio(demo_portfolio_path())
     with DemoServer() as server:
@@ -442,3 +467,344 @@ def main(
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+
+
+# --------------------------------------------------------------------------- review dashboard
+
+user_app = typer.Typer(help="Manage the review dashboard's local accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _dashboard_db(run_dir: Path | None, db: str | None) -> str:
+    """The database the dashboard and `user add` work on: --db, else RUN_DIR/govlens.db."""
+    if db:
+        return db
+    if run_dir is None:
+        raise fail("give a run folder (holding govlens.db) or --db URL")
+    if not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here (run `govlens demo` or `govlens audit` first, or pass --db)")
+    return f"sqlite:///{(run_dir / 'govlens.db').resolve()}"
+
+
+@app.command()
+def serve(
+    run_dir: Annotated[Path | None, typer.Argument(help="A run folder (holds govlens.db and archive/).")] = None,
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (keep 127.0.0.1 unless behind a TLS proxy).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    secret: Annotated[
+        str | None,
+        typer.Option(help="Key that signs session cookies (default: $GOVLENS_SECRET, else a key file beside the database).", envvar="GOVLENS_SECRET", show_envvar=False),
+    ] = None,
+) -> None:
+    """Start the review dashboard: scores, evidence, archived pages, the review queue (log in with `govlens user add`)."""
+    import uvicorn
+
+    from govlens.web import create_app
+    from govlens.web.users import UserStore
+
+    url = _dashboard_db(run_dir, db)
+    archive_dirs = [run_dir / "archive"] if run_dir is not None and (run_dir / "archive").is_dir() else []
+    application = create_app(url, archive_dirs, secret)
+    if not UserStore(application.state.dash.store.engine).list():
+        console.print("no accounts yet: create one with `govlens user add NAME --role admin " + (str(run_dir) if run_dir else "--db URL") + "`")
+    console.print(f"govlens dashboard on http://{host}:{port}/")
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -).")],
+    run_dir: Annotated[Path | None, typer.Argument(help="A run folder (holds govlens.db).")] = None,
+    role: Annotated[str, typer.Option(help="viewer (read), reviewer (read and review) or admin (and manage users).")] = "reviewer",
+    db: DbOpt = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")] = False,
+) -> None:
+    """Create a dashboard account; the password is asked for twice (hidden) and stored as an argon2 hash."""
+    from govlens.store import Store
+    from govlens.web.users import UserError, UserStore
+
+    url = _dashboard_db(run_dir, db)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = Store(url)
+    try:
+        user = UserStore(store.engine).add(username, password, role)
+    except UserError as e:
+        raise fail(str(e)) from e
+    finally:
+        store.close()
+    console.print(f"user {user.username} ({user.role}) added to {url}")
+
+
+@user_app.command("list")
+def user_list(
+    run_dir: Annotated[Path | None, typer.Argument(help="A run folder (holds govlens.db).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """List the dashboard's accounts and their roles."""
+    from govlens.store import Store
+    from govlens.web.users import UserStore
+
+    store = Store(_dashboard_db(run_dir, db))
+    for u in UserStore(store.engine).list():
+        out.print(f"{u.username}\t{u.role}\t{u.created}")
+    store.close()
+
+
+# --------------------------------------------------------------------------- availability and change
+
+
+@app.command()
+def watch(
+    portfolio: Annotated[Path, typer.Argument(help="Portfolio file (.yaml or .csv).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder: watch/*.warc.gz and govlens.db.")],
+    interval: Annotated[float, typer.Option(help="Seconds from the start of one round to the next.")] = 300.0,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit (cron, systemd timer).")] = False,
+    rounds: Annotated[int | None, typer.Option(help="Stop after this many rounds (default: until stopped).")] = None,
+    webhook: Annotated[str | None, typer.Option(help="POST a JSON message here on each state change.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="ORIGINAL_PREFIX=LOCAL_PREFIX.")] = None,
+    map_only: Annotated[bool, typer.Option(help="With --map: never contact an address the map does not cover.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
+    delay: Annotated[float, typer.Option(help="Seconds between requests to one host.")] = 0.5,
+    confirm: Annotated[int, typer.Option(help="Consecutive failing checks before 'down' is declared.")] = 2,
+    audit_links: Annotated[bool, typer.Option(help="Also watch service entries / broken links of the latest audit.")] = True,
+    report_: Annotated[bool, typer.Option("--report", help="Print the availability report after the rounds.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Check every site and service of a portfolio at an interval (cheap HEAD/GET checks, not a crawl);
+    record each check (WARC + database), track up/down state and notify changes (docs/watch.md)."""
+    import asyncio
+
+    from govlens.watch import WatchConfig, Watcher
+    from govlens.watch.report import render_watch_report, watch_report
+
+    pf = _load_portfolio(portfolio)
+    if map_only and not map_:
+        raise fail("--map-only needs at least one --map ORIGINAL_PREFIX=LOCAL_PREFIX")
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise fail(f"--webhook {webhook!r}: must be an http(s) URL")
+    try:
+        cfg = WatchConfig(interval=interval, timeout=timeout, delay=delay, confirm=confirm, webhook=webhook,
+                          url_map=_parse_map(map_ or []), map_only=map_only, audit_links=audit_links)
+    except ValueError as e:
+        raise fail(str(e)) from e
+    store = _store(db, out_dir)
+
+    def progress(res: object) -> None:
+        from govlens.watch.runner import RoundResult, iso
+
+        assert isinstance(res, RoundResult)
+        states = ", ".join(f"{k} {v}" for k, v in sorted(res.states.items()))
+        console.print(f"round {res.number} at {iso(res.started)}: {res.targets} targets ({states}) "
+                      f"in {res.seconds:.2f}s", highlight=False)
+        for ch in res.changes:
+            console.print(f"  {escape(ch.target)}: {ch.old_state} -> [bold]{ch.new_state}[/] since {iso(ch.since)}",
+                          highlight=False)
+
+    watcher = Watcher(pf, out_dir, store, cfg, progress=progress)
+    done = asyncio.run(watcher.run(rounds=rounds, once=once))
+    console.print(f"{done} round(s); checks stored in {db or out_dir / 'govlens.db'}, WARC in {out_dir / 'watch'}")
+    if report_:
+        render_watch_report(watch_report(store, pf.name), out)
+    store.close()
+
+
+@app.command("watch-report")
+def watch_report_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder that `govlens watch` wrote to.")],
+    hours: Annotated[float | None, typer.Option(help="Uptime over the last HOURS (default: all checks).")] = None,
+    portfolio_name: Annotated[str | None, typer.Option("--portfolio", help="Only this portfolio's targets.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the rows as JSON here.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Per target: uptime over the window, current state, down since / back up after."""
+    from govlens.watch.report import render_watch_report, watch_report
+
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here")
+    store = _store(db, run_dir)
+    rows = watch_report(store, portfolio_name, hours)
+    if not rows:
+        raise fail(f"{run_dir}: no watch checks stored (run `govlens watch PORTFOLIO --out {run_dir}`)", code=1)
+    render_watch_report(rows, out)
+    if json_out:
+        json_out.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+        console.print(f"wrote {json_out}")
+    store.close()
+
+
+@app.command()
+def diff(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db).")],
+    audit_a: Annotated[int, typer.Argument(help="The earlier audit number (`govlens audits RUN_DIR`).")],
+    audit_b: Annotated[int, typer.Argument(help="The later audit number.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the diff as JSON here.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Per site, what changed between two audits: criteria, scores, pages, documents, services, freshness."""
+    from govlens.diff.core import diff_audits
+    from govlens.diff.render import render_diff
+
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here")
+    store = _store(db, run_dir)
+    try:
+        result = diff_audits(store, audit_a, audit_b)
+    except LookupError as e:
+        raise fail(f"{e} (`govlens audits {run_dir}` lists the stored audits)") from e
+    labels: dict[str, str] = {}
+    try:
+        fw = _load_framework(store.load_audit(audit_b).framework_id)
+        labels = {m.id: m.label.get("en") for m in fw.models}
+    except (typer.Exit, Exception):  # labels are cosmetic: ids are shown instead
+        pass
+    render_diff(result, out, labels)
+    if json_out:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        console.print(f"wrote {json_out}")
+    store.close()
+
+
+# --------------------------------------------------------------------------- coding sheets, agreement
+
+sheet_app = typer.Typer(help="Coding sheets: export one to fill in by hand, import a filled one as reviews.",
+                        no_args_is_help=True)
+app.add_typer(sheet_app, name="sheet")
+
+
+def _published_table(audit: AuditResult, fw: Framework, path: Path, out_dir: Path) -> list[Path]:
+    """Print and write the published-vs-recomputed table of a study's figures (govlens.report.published)."""
+    from govlens.assess import summarize
+    from govlens.report.published import (
+        PublishedError,
+        compare_published,
+        load_published,
+        render_published,
+        write_published,
+    )
+
+    try:
+        pub = load_published(path)
+    except PublishedError as e:
+        raise fail(str(e)) from e
+    summary = audit.summary if audit.summary.get("criteria") else summarize(audit.portfolio, audit.sites, fw)
+    rows = compare_published(summary, pub)
+    render_published(rows, out, str(pub.get("source", "")))
+    return write_published(rows, out_dir, str(pub.get("source", "")))
+
+
+@sheet_app.command("export")
+def sheet_export(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db).")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The XLSX to write; a CSV twin is written beside it.")],
+    audit_id: Annotated[int | None, typer.Option("--audit", help="Audit number (default: the latest).")] = None,
+    csv_twin: Annotated[bool, typer.Option("--csv/--no-csv", help="Also write the same table as CSV.")] = True,
+    db: DbOpt = None,
+) -> None:
+    """Write a coding sheet: one row per site, per criterion an empty cell beside the machine's verdict and evidence."""
+    from govlens.sheets import export_sheet
+
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here; give a run folder made by `govlens audit`, `demo` or `sheet import`")
+    store = _store(db, run_dir)
+    try:
+        written = export_sheet(store, audit_id, out_file, csv=csv_twin)
+    except LookupError as e:
+        raise fail(str(e)) from e
+    for p in written:
+        console.print(f"wrote {p}")
+
+
+@sheet_app.command("blank")
+def sheet_blank(
+    portfolio: Annotated[Path, typer.Argument(help="Portfolio (.yaml or .csv) of the study to code by hand.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The XLSX to write; a CSV twin is written beside it.")],
+    framework: FrameworkOpt = "nath-2019",
+    csv_twin: Annotated[bool, typer.Option("--csv/--no-csv", help="Also write the same table as CSV.")] = True,
+) -> None:
+    """Write an empty coding sheet for a portfolio, for a study coded by hand without a crawl."""
+    from govlens.sheets import hand_coded_audit, write_sheet
+
+    pf = _load_portfolio(portfolio)
+    fw = _load_framework(framework)
+    for p in write_sheet(hand_coded_audit(pf, fw), out_file, csv=csv_twin, fw=fw, hand_coded=True):
+        console.print(f"wrote {p}")
+    console.print(f"fill it in, then: govlens sheet import RUN_DIR {out_file} --portfolio {portfolio} --reviewer NAME",
+                  highlight=False)
+
+
+@sheet_app.command("import")
+def sheet_import(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db; a new folder with --portfolio).")],
+    sheet: Annotated[Path, typer.Argument(help="A filled coding sheet (.xlsx or .csv), or a channel table (.csv).")],
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", "-r", help="Who coded it (else the sheet's reviewer column).")
+    ] = None,
+    audit_id: Annotated[
+        int | None, typer.Option("--audit", help="Audit to review (default: the one the sheet names, else the latest).")
+    ] = None,
+    portfolio: Annotated[
+        Path | None,
+        typer.Option("--portfolio", "-p", help="Create a new hand-coded audit of this portfolio (no crawl) from the sheet."),
+    ] = None,
+    framework: FrameworkOpt = "nath-2019",
+    label: Annotated[str, typer.Option(help="A name for a new hand-coded audit.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Validate a filled sheet and store its coded cells as reviews; on any problem nothing is imported.
+
+    A study coded without a crawl: `govlens sheet import runs/study SHEET --portfolio P.yaml --reviewer NAME`.
+    A channel table (name, short, website, facebook, twitter, youtube, instagram: yes/no) becomes a
+    hand-coded audit of its organisations and declared channels: `govlens sheet import runs/study TABLE.csv`.
+    """
+    from govlens.sheets import SheetError, import_sheet
+
+    pf = _load_portfolio(portfolio) if portfolio else None
+    fw = _load_framework(framework)
+    if pf is None and db is None and not (run_dir / "govlens.db").is_file():
+        from govlens.sheets import sheet_kind
+
+        try:
+            kind = sheet_kind(sheet)
+        except SheetError as e:
+            raise fail(str(e)) from e
+        if kind != "channels":
+            raise fail(f"{run_dir}: no govlens.db here; import into a run folder with an audit, or give "
+                       "--portfolio PORTFOLIO.yaml to create a hand-coded audit")
+    store = _store(db, run_dir)
+    try:
+        res = import_sheet(store, sheet, reviewer, audit_id, portfolio=pf, fw=fw, label=label)
+    except SheetError as e:
+        raise fail(str(e)) from e
+    made = "created hand-coded audit" if res.created_audit else "audit"
+    who = ", ".join(res.reviewers) or "no reviewer"
+    console.print(f"{made} #{res.audit_id}: {res.reviews} coded cells of {res.sites} sites stored as reviews ({who})",
+                  highlight=False)
+    if res.kind == "channels":
+        console.print("channel table: organisations, websites and declared channels; no criteria coded", highlight=False)
+
+
+@app.command()
+def agreement(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (holds govlens.db).")],
+    audit_id: Annotated[int | None, typer.Option("--audit", help="Audit number (default: the latest).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Agreement between reviewers and with the machine: Cohen's kappa per pair, Krippendorff's alpha, per criterion."""
+    from govlens.evaluate.agreement import agreement_report, render, to_json
+
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here")
+    store = _store(db, run_dir)
+    try:
+        rep = agreement_report(store, audit_id)
+    except LookupError as e:
+        raise fail(str(e)) from e
+    render(rep, out)
+    if json_out:
+        json_out.write_text(to_json(rep), encoding="utf-8")
+        console.print(f"wrote {json_out}")

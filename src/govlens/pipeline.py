@@ -17,8 +17,18 @@ from pathlib import Path
 from govlens.archive import group_sites, portfolio_sites, site_parts
 from govlens.assess import assess_site, summarize
 from govlens.assess.framework import Framework
+from govlens.diff.freshness import site_freshness
 from govlens.extract import extract_site
-from govlens.types import AuditResult, Organisation, Portfolio, SiteAssessment, SiteCapture
+from govlens.services import integration, refresh_providers, services_summary, site_links, site_services
+from govlens.types import (
+    AuditResult,
+    Organisation,
+    Portfolio,
+    ScanStatus,
+    SiteAssessment,
+    SiteCapture,
+    SiteFacts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +46,31 @@ class AssessedSite:
 
 
 def assess_capture(capture: SiteCapture, fw: Framework) -> AssessedSite:
-    """extract → assess for one site: the unit of work a cluster worker runs."""
+    """extract → assess for one site: the unit of work a cluster worker runs.
+
+    A site whose extraction or assessment raises is kept, with scan status ``assess_error``
+    naming the error and every criterion ``needs_review``, instead of taking its whole chunk
+    (and the other sites in it) down with it.
+    """
+    try:
+        return _assess_capture(capture, fw)
+    except Exception as exc:  # one hostile page must not cost the audit its other sites
+        log.exception("assessing %s failed", capture.site_id)
+        facts = SiteFacts(
+            site_id=capture.site_id, seed_url=capture.seed_url, organisation=capture.organisation,
+            scan_status=ScanStatus.ASSESS_ERROR, scan_detail=f"{type(exc).__name__}: {exc}"[:500], pages=[],
+        )
+        return AssessedSite(assessment=assess_site(facts, fw), pages=[])
+
+
+def _assess_capture(capture: SiteCapture, fw: Framework) -> AssessedSite:
     facts = extract_site(capture)
     assessment = assess_site(facts, fw)
+    assessment.freshness = site_freshness(facts)  # newest dated item, for `govlens diff`
+    # online service inventory (docs/services.md); providers of links to other organisations are
+    # settled again in build_audit, where the whole portfolio is known
+    assessment.services = site_services(facts, records=capture.records, probe=capture.probe_404)
+    assessment.site_links = site_links(facts)
     pages = [
         {
             "url": p.url,
@@ -120,6 +152,13 @@ def build_audit(
     """
     if portfolio is None:
         portfolio = portfolio_from_assessments(assessments, paths)
+    summary = summarize(portfolio, assessments, fw)
+    if any(a.services is not None for a in assessments):
+        refresh_providers(portfolio, assessments)
+        summary["services"] = services_summary(assessments)
+        integrated = integration(portfolio, assessments)
+        if integrated is not None:
+            summary["integration"] = integrated
     return AuditResult(
         portfolio=portfolio,
         framework_id=fw.id,
@@ -128,7 +167,7 @@ def build_audit(
         started=started or utcnow(),
         finished=utcnow(),
         archives=[str(p) for p in paths],
-        summary=summarize(portfolio, assessments, fw),
+        summary=summary,
         label=label,
     )
 

@@ -114,6 +114,8 @@ class ScanStatus(StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     JS_ONLY = "js_only"  # page has no content without a script and was not rendered
     NOT_IN_ARCHIVE = "not_in_archive"  # assess: the portfolio names it, the WARC has nothing
+    HAND_CODED = "hand_coded"  # coded by a person from a coding sheet; never crawled
+    ASSESS_ERROR = "assess_error"  # the archive was read but extracting or assessing it failed
 
     @property
     def assessable(self) -> bool:
@@ -251,6 +253,68 @@ class SiteFacts:
     final_url: str | None = None
 
 
+# --------------------------------------------------------------------------- services
+
+
+class ServiceHealth(StrEnum):
+    """What a citizen gets when following a service link (docs/services.md).
+
+    Three groups, kept apart on purpose: a service that *works*, one that is *broken* (the citizen
+    is stuck: an error, a page that says not found, a click that does nothing, a name that no
+    longer resolves), and one we *could not judge* (a login wall, bot protection, a timeout, a link
+    the crawl never fetched) -- a dead link is never inferred from our own failure to look.
+    """
+
+    WORKS = "works"
+    REDIRECT_AWAY = "redirect_away"  # works, but the click ends on another registered domain
+    HTTP_ERROR = "http_error"  # 4xx/5xx (health_detail says which)
+    SOFT_404 = "soft_404"  # 200 page that says "not found", or the site's 404-probe page
+    NOOP = "noop"  # '#', 'javascript:void(0)', empty href, a handler that does nothing
+    REDIRECT_LOOP = "redirect_loop"  # loops or too many redirects
+    DNS = "dns"  # the name does not resolve
+    UNREACHABLE = "unreachable"  # connection refused / reset: nothing answers
+    TLS_ERROR = "tls_error"
+    TIMEOUT = "timeout"
+    BLOCKED = "blocked"  # bot protection / challenge page
+    LOGIN_REQUIRED = "login_required"  # 401/403 with a login form, or a redirect to a login page
+    NOT_CHECKED = "not_checked"  # the crawl never fetched it (budget, robots, out of the map)
+
+    @property
+    def group(self) -> str:
+        """``ok`` | ``broken`` | ``unknown`` (could not judge)."""
+        if self in (ServiceHealth.WORKS, ServiceHealth.REDIRECT_AWAY):
+            return "ok"
+        if self in (
+            ServiceHealth.TIMEOUT,
+            ServiceHealth.BLOCKED,
+            ServiceHealth.LOGIN_REQUIRED,
+            ServiceHealth.NOT_CHECKED,
+        ):
+            return "unknown"
+        return "broken"
+
+
+@dataclass
+class Service:
+    """One online service a site offers, as found in its menus and pages (govlens.services)."""
+
+    name: str  # anchor text of the link that offers it
+    url: str  # entry URL ("" for a no-op menu item)
+    kind: str  # application | form | information | chat | platform | unknown
+    provider_kind: str  # own | portfolio | outside | unknown
+    provider: str  # organisation or outside provider name (or the host when unknown)
+    health: str  # ServiceHealth
+    health_detail: str = ""  # "HTTP 404", "redirects to https://...", "connect: refused"...
+    found_on: str = ""  # URL of the page the link is on ("" when only declared in the portfolio)
+    menu_path: list[str] = field(default_factory=list)  # anchor texts from the home page to the link
+    region: str = "body"  # nav | header | footer | body | aside, of the link on found_on
+    provider_org: str = ""  # organisation id when provider_kind is own or portfolio
+    final_url: str | None = None  # where the link ended after redirects
+    status: int | None = None  # final HTTP status, if fetched
+    record_id: str = ""  # WARC-Record-ID of the fetch that settled the health (evidence)
+    source: str = "link"  # link | menu_page | form_page | declared
+
+
 # --------------------------------------------------------------------------- assess
 
 
@@ -309,6 +373,13 @@ class SiteAssessment:
     socials_found: list[SocialChannel] = field(default_factory=list)
     broken_links: list[LinkCheck] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)  # criterion codes, ordered
+    # newest dated item the site shows (docs/diff.md): {"date": "2024-01-29" | "2025", "precision":
+    # "day" | "year", "kind": "news" | "document", "url": ...}; None when nothing dated was found
+    freshness: dict[str, Any] | None = None
+    services: list[Service] | None = None  # online service inventory (None: not computed)
+    # organisation id -> fewest clicks from this site's home page to that organisation's home page
+    # (the portal's links to OPD sites; govlens.services.integration walks them)
+    site_links: dict[str, int] | None = None
 
 
 @dataclass
@@ -325,6 +396,9 @@ class AuditResult:
     summary: dict[str, Any] = field(default_factory=dict)  # see govlens.assess.summary
     audit_id: int | None = None
     label: str = ""
+    # context a report may show beside the audit but that is not part of it (scores of earlier
+    # audits of the portfolio, availability checks): filled by Store.load_audit, never saved
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def to_dict(obj: Any) -> Any:

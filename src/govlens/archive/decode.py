@@ -50,16 +50,34 @@ def dechunk(data: bytes) -> bytes:
     return bytes(out)
 
 
-def _inflate(data: bytes, wbits: int) -> bytes:
+# A decoded body is never allowed to grow past this: a 5 MB gzip "bomb" of zeros expands to 5 GB,
+# and no page or document worth assessing is larger than this once decoded.
+MAX_DECODED = 20 * 1024 * 1024
+
+
+def _inflate(data: bytes, wbits: int, limit: int = MAX_DECODED) -> bytes:
     d = zlib.decompressobj(wbits)
-    out = d.decompress(data)
-    with contextlib.suppress(zlib.error):
-        out += d.flush()
-    return out
+    out = d.decompress(data, limit)
+    if len(out) < limit and not d.unconsumed_tail:
+        with contextlib.suppress(zlib.error):
+            out += d.flush()
+    return out[:limit]
 
 
-def decode_content(data: bytes, encoding: str | None) -> bytes:
-    """Apply Content-Encoding decoders in reverse order; tolerant of truncation and mislabelling."""
+def _unbrotli(data: bytes, limit: int) -> bytes:
+    dec = brotli.Decompressor()
+    out = bytearray()
+    for i in range(0, len(data), 65536):  # feed slowly so a bomb is stopped at the limit
+        out += dec.process(data[i : i + 65536])
+        if len(out) >= limit:
+            break
+    return bytes(out[:limit])
+
+
+def decode_content(data: bytes, encoding: str | None, limit: int = MAX_DECODED) -> bytes:
+    """Apply Content-Encoding decoders in reverse order; tolerant of truncation and mislabelling.
+
+    The result is cut at ``limit`` bytes (decompression bombs)."""
     if not encoding or not data:
         return data
     for enc in reversed([e.strip().lower() for e in encoding.split(",") if e.strip()]):
@@ -67,21 +85,22 @@ def decode_content(data: bytes, encoding: str | None) -> bytes:
             if enc in ("gzip", "x-gzip"):
                 if data[:2] != b"\x1f\x8b":
                     continue  # labelled gzip but sent plain: keep as is
-                data = _inflate(data, 16 + zlib.MAX_WBITS)
+                data = _inflate(data, 16 + zlib.MAX_WBITS, limit)
             elif enc == "deflate":
                 try:
-                    data = _inflate(data, zlib.MAX_WBITS)
+                    data = _inflate(data, zlib.MAX_WBITS, limit)
                 except zlib.error:
-                    data = _inflate(data, -zlib.MAX_WBITS)
+                    data = _inflate(data, -zlib.MAX_WBITS, limit)
             elif enc == "br" and brotli is not None:
-                data = brotli.decompress(data)
+                data = _unbrotli(data, limit)
             # identity / unknown (zstd without a decoder): leave the bytes alone
         except (zlib.error, Exception):
             continue
     return data
 
 
-def decode_body(raw: bytes, transfer_encoding: str | None, content_encoding: str | None) -> bytes:
+def decode_body(raw: bytes, transfer_encoding: str | None, content_encoding: str | None,
+                limit: int = MAX_DECODED) -> bytes:
     if transfer_encoding and "chunked" in transfer_encoding.lower():
         raw = dechunk(raw)
-    return decode_content(raw, content_encoding)
+    return decode_content(raw, content_encoding, limit)

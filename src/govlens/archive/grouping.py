@@ -87,6 +87,11 @@ def classify_response(rec: ArchivedRecord) -> tuple[ScanStatus, str]:
         return ScanStatus.BLOCKED, why
     if rec.status is not None and rec.status >= 400:
         return ScanStatus.HTTP_ERROR, f"home page answered HTTP {rec.status}"
+    if rec.status is not None and 300 <= rec.status < 400:
+        # a redirect that ends here: its Location is missing or not a web address (file:, javascript:)
+        loc = rec.headers.get("location", "").strip()[:200]
+        where = f"to {loc!r}, which is not a web address" if loc else "without a Location"
+        return ScanStatus.HTTP_ERROR, f"home page answered HTTP {rec.status} {where}"
     if rec.status == 200 and is_html(rec.content_type, rec.body) and looks_js_only(rec.body):
         return ScanStatus.JS_ONLY, "home page has almost no text without JavaScript"
     return ScanStatus.OK, ""

@@ -168,6 +168,10 @@ def scan_file(path: str | Path) -> FileScan:
                 continue
             if kind not in _KEPT:
                 continue
+            if not url.lower().startswith(("http://", "https://")):
+                # wget's metadata://gnu.org/... resources (its log, arguments, manifest), Heritrix's
+                # dns: records, urn: resources: not pages of any site
+                continue
             truncated = bool(h.get_header("WARC-Govlens-Truncated") or h.get_header("WARC-Truncated"))
             if kind == "resource":
                 headers: dict[str, str] = {"content-type": h.get_header("Content-Type") or ""}

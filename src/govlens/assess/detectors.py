@@ -13,14 +13,17 @@ engine can still use them when a scan failed.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from govlens.types import Evidence, Link, LinkCheck, LinkKind, PageFacts, SiteFacts, SocialChannel
+from govlens.types import Document, Evidence, Link, LinkCheck, LinkKind, PageFacts, SiteFacts, SocialChannel
 
 DetectorFn = Callable[[SiteFacts, dict[str, Any]], list[Evidence]]
 
@@ -42,7 +45,10 @@ class DetectorSpec:
     doc: str
 
     def __call__(self, site: SiteFacts, params: dict[str, Any] | None = None) -> list[Evidence]:
-        return self.fn(site, dict(params or {}))
+        # a detector called on its own (tests, the CLI) still shares one SiteIndex between the
+        # detectors it calls itself (poll → forms, link_patterns, text_patterns)
+        with indexed(site):
+            return self.fn(site, dict(params or {}))
 
 
 REGISTRY: dict[str, DetectorSpec] = {}
@@ -96,6 +102,30 @@ def _is_pattern_param(key: str) -> bool:
     }  # fmt: skip
 
 
+_URL_PARAMS = frozenset({"url", "submit_url", "national"})  # matched without word boundaries
+
+
+def prepare(uses: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Compile, once, every pattern list these detector uses will ask for (the alternation, its
+    literal pre-check), so the first site assessed does not pay for it and the per-page cost is
+    the same for the first site as for the ten-thousandth. Called by ``load_framework``. Only
+    fills caches: a pattern that does not compile is left for the detector to report, at the same
+    point and with the same error as always."""
+    for _name, params in uses:
+        for key, value in params.items():
+            if not _is_pattern_param(key):
+                continue
+            pats = tuple(str(p) for p in _as_list(value))
+            try:
+                _heads(pats)
+                _compile(pats, key not in _URL_PARAMS and params.get("word_boundary", True) is not False)
+                if key == "post_patterns":
+                    _official_rx(params)
+            except Exception:
+                continue
+    _heads(_DEFAULT_POSTS)
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -107,22 +137,172 @@ def _as_list(v: Any) -> list[Any]:
     return [v]
 
 
+_RX_FLAGS = re.IGNORECASE | re.UNICODE
+
+
 @lru_cache(maxsize=4096)
 def _compile(patterns: tuple[str, ...], word_boundary: bool) -> re.Pattern[str] | None:
     """One case-insensitive alternation; word boundaries by default so 'RKA' does not fire inside
     'markas' and 'SOP' not inside 'philosophy'. Lookarounds (not ``\\b``) so a pattern may start
-    or end with punctuation."""
+    or end with punctuation.
+
+    The lookarounds are written once around the whole alternation, ``(?<!\\w)(?:a|b)(?!\\w)``,
+    not once per pattern: the engine tries the alternatives in the same order and backtracks the
+    same way, so every match (start, end, text) is the one ``(?<!\\w)(?:a)(?!\\w)|(?<!\\w)(?:b)(?!\\w)``
+    finds, but the lookbehind is checked once per position instead of once per pattern, which
+    halves the scan time of long texts. That holds only when each pattern is a regex of its own
+    (``a)|(b`` is not), so anything else, or anything the factored form fails on, is compiled
+    the per-pattern way, which also raises exactly the error it always raised."""
     if not patterns:
         return None
     if word_boundary:
+        if all(_self_contained(p) for p in patterns):
+            try:
+                return re.compile("(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?!\\w)", _RX_FLAGS)
+            except re.error:
+                pass
         body = "|".join(f"(?<!\\w)(?:{p})(?!\\w)" for p in patterns)
     else:
         body = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(body, re.IGNORECASE | re.UNICODE)
+    return re.compile(body, _RX_FLAGS)
+
+
+def _self_contained(pattern: str) -> bool:
+    """Whether ``pattern`` parses on its own, i.e. ``(?:pattern)`` is one group and not a
+    splice like ``a)|(b`` that only parses inside a larger expression. (A pattern that parses but
+    does not compile fails the same way inside the alternation, which then raises as before.)"""
+    return _parsed(pattern) is not None
+
+
+@lru_cache(maxsize=4096)
+def _parsed(pattern: str) -> list[tuple[Any, Any]] | None:
+    """The stdlib parser's reading of one pattern (``re._parser``, what ``re.compile`` itself
+    parses with), or None when it does not parse."""
+    try:
+        from re import _parser
+
+        return list(_parser.parse(pattern, _RX_FLAGS).data)
+    except Exception:
+        return None
 
 
 def _rx(params: dict[str, Any], key: str, word_boundary: bool = True) -> re.Pattern[str] | None:
     return _compile(tuple(str(p) for p in _as_list(params.get(key))), word_boundary)
+
+
+def _rx_heads(params: dict[str, Any], key: str) -> re.Pattern[str] | None:
+    """``_heads`` of the patterns ``_rx(params, key)`` compiles (the same with or without word
+    boundaries: the lookarounds consume nothing)."""
+    return _heads(tuple(str(p) for p in _as_list(params.get(key))))
+
+
+# --------------------------------------------------------------------------- literal pre-check
+#
+# Python's re cannot skip ahead for a case-insensitive pattern that starts with a letter: it tries
+# every alternative at every position, ~30 ms per framework pattern over the corpus' page texts.
+# Most patterns start with a word ('anggaran', 'budget\s+book'), and a match must contain that
+# word; plain substring search on a case-folded copy of the text is ~50x cheaper than the regex.
+# So when no pattern's leading word occurs in a string, the regex is not run: it could not have
+# matched. When one occurs, the regex runs as before, so a false alarm costs nothing but time.
+
+_FOLD_EXTRA = (("ı", "i"), ("ſ", "s"))  # re.IGNORECASE equates them with i, s; str.lower() leaves them
+
+
+def fold(s: str) -> str:
+    """``s`` with every character that ``re.IGNORECASE`` takes for an ASCII character replaced by
+    that character in lower case, other characters as ``str.lower`` leaves them. İ becomes 'i'
+    (``lower`` would add a combining dot); K (Kelvin) becomes 'k' through ``lower``; ı and ſ,
+    which ``lower`` keeps, become 'i' and 's'. A test checks this against ``re`` itself over every
+    code point, so that 'contains a fold of the literal' is never false when the regex matches."""
+    if "İ" in s:
+        s = s.replace("İ", "i")
+    s = s.lower()
+    for a, b in _FOLD_EXTRA:
+        if a in s:
+            s = s.replace(a, b)
+    return s
+
+
+@lru_cache(maxsize=4096)
+def _heads(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A case-sensitive regex of lower-case ASCII strings at least one of which every match of
+    every pattern contains, to be searched in ``fold(text)``: the literal beginnings of the
+    patterns' alternatives ('ren' for 'renja|renstra'; 'adopted', 'approved' for
+    '(?:adopted|approved)\\s+budget'; 'jdih', '//jdih', '.jdih' for '(?:^|//|\\.)jdih').
+    None when some alternative has no literal beginning (it starts with a class, ``\\w+``...) or
+    the patterns cannot be read: then the regex always runs."""
+    if not patterns or not all(_self_contained(p) for p in patterns):
+        return None
+    out: list[str] = []
+    try:
+        for p in patterns:
+            hs = _literal_heads(_parsed(p) or [], "", 0)
+            if hs is None or not all(hs):
+                return None
+            out += hs
+    except Exception:
+        return None
+    uniq = list(dict.fromkeys(h.lower() for h in out))
+    if len(uniq) > 256:
+        return None
+    return re.compile("|".join(re.escape(h) for h in sorted(uniq, key=len)))
+
+
+_MAX_HEADS = 64
+
+
+def _literal_heads(items: list[tuple[Any, Any]], acc: str, depth: int) -> list[str] | None:
+    """The literal ASCII beginnings of the parsed sequence ``items`` preceded by ``acc`` (see
+    ``_heads``): every way of matching ``items`` starts with one of them. Zero-width items
+    (lookarounds, anchors) are stepped over, since they consume nothing; a group or alternation
+    is followed into each alternative with the rest of the sequence; an optional part either is
+    taken or is not. Anything else (a class, ``.``, ``\\w+``, a non-ASCII letter) ends the
+    beginning found so far, or, before any, is stepped over: the rest of the sequence still has
+    to match after it. [""] means nothing is known."""
+    from re import _constants as c
+
+    if depth > 20:
+        return [acc]
+    i = 0
+    while i < len(items):
+        op, av = items[i]
+        if op is c.LITERAL and av < 128:
+            acc += chr(av)
+            i += 1
+            continue
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            i += 1
+            continue
+        rest = items[i + 1 :]
+        options: list[list[tuple[Any, Any]]] | None = None
+        if op is c.SUBPATTERN:
+            options = [list(av[3].data) + rest]
+        elif op is c.BRANCH:
+            options = [list(alt.data) + rest for alt in av[1]]
+        elif op is c.IN and all(o is c.LITERAL and a < 128 for o, a in av):
+            options = [[(c.LITERAL, a), *rest] for _, a in av]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, _, body = av
+            # one or more turns begin with the body (what follows it is not followed further)
+            options = [list(body.data)] if lo else [list(body.data), rest]
+        if options is None:
+            if acc:
+                break
+            # nothing literal yet ('\\w+\\s+(?:act|code)'): what follows must still match, right
+            # after whatever this item consumed, so its beginnings are still necessary
+            i += 1
+            continue
+        found: list[str] = []
+        for opt in options:
+            hs = _literal_heads(opt, acc, depth + 1)
+            if hs is None or len(found) + len(hs) > _MAX_HEADS:
+                return [acc]
+            found += hs
+        if all(found) or acc:
+            return found
+        # some way through this item shows no literal: step over it as over a class
+        i += 1
+    return [acc]
 
 
 _WS = re.compile(r"\s+")
@@ -163,6 +343,147 @@ def content_pages(site: SiteFacts) -> list[PageFacts]:
             continue
         out.append(p)
     return out
+
+
+# --------------------------------------------------------------------------- per-site index
+
+
+class SiteIndex:
+    """What the ~50 detector uses of one assessment would otherwise each recompute from the same
+    site: the content pages, every link with its decoded target, and the answer a regex already
+    gave for a string. Menus repeat on every page, so the same anchor text is put to the same
+    pattern again and again; the answer is a pure function of (pattern, string), so remembering it
+    changes nothing but the time.
+
+    ``assess_site`` (and ``DetectorSpec.__call__``) build one per site and activate it with
+    ``indexed`` for that run only; a detector asked about another site, or called outside such a
+    run, gets a fresh one (``_index``). Nothing outlives the facts it was built from, so a caller
+    that edits a SiteFacts between two calls still gets fresh answers."""
+
+    __slots__ = ("_basenames", "_channels", "_folded", "_groups", "_hits", "_links", "_pages", "_texts", "_words",
+                 "site")
+
+    def __init__(self, site: SiteFacts, pages: list[PageFacts] | None = None) -> None:
+        self.site = site
+        self._pages = pages
+        self._links: list[tuple[PageFacts, Link, str, str]] | None = None
+        self._hits: dict[re.Pattern[str], dict[str, bool]] = {}
+        self._basenames: dict[str, str] = {}
+        self._words: dict[str, int] = {}
+        self._channels: list[tuple[PageFacts, SocialChannel]] | None = None
+        self._texts: dict[tuple[Any, ...], dict[str, list[tuple[str, str]]]] = {}
+        self._groups: dict[tuple[frozenset[Any], frozenset[Any], bool], list[tuple[str, str, list[int]]]] = {}
+        self._folded: dict[str, str] = {}
+
+    @property
+    def pages(self) -> list[PageFacts]:
+        """``content_pages(site)``, computed once."""
+        if self._pages is None:
+            self._pages = content_pages(self.site)
+        return self._pages
+
+    @property
+    def links(self) -> list[tuple[PageFacts, Link, str, str]]:
+        """(page, link, anchor text or "", decoded target) for every link of every content page,
+        in page and document order: what ``_link_matches`` reads, decoded once per site."""
+        if self._links is None:
+            self._links = [
+                (page, lk, lk.text or "", unquote_plus(lk.url or lk.raw_href or ""))
+                for page in self.pages
+                for lk in page.links
+            ]
+        return self._links
+
+    def link_groups(
+        self, kinds: frozenset[Any], regions: frozenset[Any], include_noop: bool
+    ) -> list[tuple[str, str, list[int]]]:
+        """The links ``_iter_links`` keeps for these filters, grouped by (anchor text, decoded
+        target): (text, href, positions in ``links``), groups in order of first appearance.
+        A menu link on ten pages is one group, so a detector decides it once, and in the order
+        the per-link code first met it."""
+        key = (kinds, regions, include_noop)
+        groups = self._groups.get(key)
+        if groups is None:
+            by_key: dict[tuple[str, str], list[int]] = {}
+            for i, (_, lk, text, href) in enumerate(self.links):
+                if kinds and lk.kind not in kinds:
+                    continue
+                if regions and lk.region not in regions:
+                    continue
+                if lk.kind == LinkKind.NOOP and not include_noop:
+                    continue
+                by_key.setdefault((text, href), []).append(i)
+            groups = self._groups[key] = [(t, h, pos) for (t, h), pos in by_key.items()]
+        return groups
+
+    def folded(self, s: str) -> str:
+        """``fold(s)``, once per string for all the patterns asked about it."""
+        f = self._folded.get(s)
+        if f is None:
+            f = self._folded[s] = fold(s)
+        return f
+
+    def may_match(self, heads: re.Pattern[str] | None, s: str) -> bool:
+        """False only when no head occurs in the folded ``s``, i.e. the regex cannot match it."""
+        return heads is None or heads.search(self.folded(s)) is not None
+
+    def hits(self, rx: re.Pattern[str]) -> dict[str, bool]:
+        """The memo of ``rx.search(s) is not None`` by ``s``, shared by every use of ``rx``."""
+        memo = self._hits.get(rx)
+        if memo is None:
+            memo = self._hits[rx] = {}
+        return memo
+
+    def basename(self, href: str) -> str:
+        """``_basename(href)``, remembered; an href it raises on is not remembered, so it raises
+        again wherever the uncached code would have."""
+        b = self._basenames.get(href)
+        if b is None:
+            b = self._basenames[href] = _basename(href)
+        return b
+
+    def words(self, text: str | None) -> int:
+        """``_words(text)``, remembered."""
+        key = text or ""
+        n = self._words.get(key)
+        if n is None:
+            n = self._words[key] = _words(key)
+        return n
+
+    def text_memo(self, key: tuple[Any, ...]) -> dict[str, list[tuple[str, str]]]:
+        """Accepted ``text_patterns`` matches (snippet, matched text) by string, for one pattern
+        set: headings and link texts repeat on every page."""
+        memo = self._texts.get(key)
+        if memo is None:
+            memo = self._texts[key] = {}
+        return memo
+
+
+_ACTIVE: ContextVar[SiteIndex | None] = ContextVar("govlens_site_index", default=None)
+
+
+@contextmanager
+def indexed(site: SiteFacts, pages: list[PageFacts] | None = None) -> Iterator[SiteIndex]:
+    """Make one SiteIndex of ``site`` the one detectors use until the block ends (an index of the
+    same site already active is reused). ``pages``: ``content_pages(site)`` if the caller has it."""
+    cur = _ACTIVE.get()
+    if cur is not None and cur.site is site:
+        yield cur
+        return
+    ix = SiteIndex(site, pages)
+    token = _ACTIVE.set(ix)
+    try:
+        yield ix
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _index(site: SiteFacts) -> SiteIndex:
+    """The active index of ``site``, or a fresh one used by this call only."""
+    ix = _ACTIVE.get()
+    if ix is not None and ix.site is site:
+        return ix
+    return SiteIndex(site)
 
 
 def _ev(page: PageFacts, snippet: str, name: str, detail: str) -> Evidence:
@@ -280,25 +601,85 @@ def text_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     near = _rx(params, "near")
     window = int(params.get("near_window", 80))
     fields = _as_list(params.get("fields")) or ["text", "headings", "title"]
+    ix = _index(site)
+    # the same heading or menu text on every page: its accepted matches are worked out once
+    memo = ix.text_memo(("text_patterns", rx, ex, near, window))
+    heads = _rx_heads(params, "patterns")
+    stop = _Enough(params, "min_matches", "min_pages") if all(f in FIELDS for f in fields) else None
     evs: list[Evidence] = []
     pages: set[str] = set()
-    for page in content_pages(site):
+    for page in ix.pages:
         for field in fields:
             for s in page_field(page, field):
-                for m in rx.finditer(s):
-                    snip = snippet_around(s, m.start(), m.end())
-                    if ex is not None and ex.search(snip):
-                        continue
-                    if near is not None:
-                        ctx = s[max(0, m.start() - window) : m.end() + window]
-                        if not near.search(ctx):
-                            continue
-                    evs.append(_ev(page, snip, "text_patterns", f"{field}: /{m.group(0)}/"))
+                found = memo.get(s)
+                if found is None:
+                    found = memo[s] = _text_matches(s, rx, ex, near, window) if ix.may_match(heads, s) else []
+                for snip, matched in found:
+                    e = _ev(page, snip, "text_patterns", f"{field}: /{matched}/")
+                    evs.append(e)
                     pages.add(page.url)
+                    if stop is not None and stop.add(e, page.url):
+                        return _limit(evs, params)
     distinct = {e.snippet.lower() for e in evs}
     if len(distinct) < int(params.get("min_matches", 1)) or len(pages) < int(params.get("min_pages", 1)):
         return []
     return _limit(evs, params)
+
+
+def _text_matches(
+    s: str, rx: re.Pattern[str], ex: re.Pattern[str] | None, near: re.Pattern[str] | None, window: int
+) -> list[tuple[str, str]]:
+    """(snippet, matched text) of every match of ``rx`` in ``s`` that ``exclude`` does not veto
+    and, with ``near``, that has a ``near`` match within ``window`` characters."""
+    out: list[tuple[str, str]] = []
+    for m in rx.finditer(s):
+        snip = snippet_around(s, m.start(), m.end())
+        if ex is not None and ex.search(snip):
+            continue
+        if near is not None:
+            ctx = s[max(0, m.start() - window) : m.end() + window]
+            if not near.search(ctx):
+                continue
+        out.append((snip, m.group(0)))
+    return out
+
+
+class _Enough:
+    """Says when a detector that ends in ``_limit(evs, params)`` behind count gates has seen
+    enough: once ``max_evidence`` distinct (passage, detail) items are in hand and the gates
+    (``min_matches`` distinct passages, ``min_pages`` pages) are passed, later matches can only
+    land behind the cut ``_limit`` makes, so the answer is already fixed. Stopping there is what
+    makes a page-heavy site cheap when the evidence is in its menu.
+
+    Only for positive, well-formed parameters; otherwise ``add`` never says stop and the detector
+    runs to the end as it always did (and fails where it always failed)."""
+
+    __slots__ = ("cap", "keys", "min_matches", "min_pages", "pages", "snips")
+
+    def __init__(self, params: dict[str, Any], matches_key: str | None = None, pages_key: str | None = None) -> None:
+        try:
+            self.cap = int(params.get("max_evidence", DEFAULT_MAX_EVIDENCE))
+            self.min_matches = int(params.get(matches_key, 1)) if matches_key else 0
+            self.min_pages = int(params.get(pages_key, 1)) if pages_key else 0
+        except (TypeError, ValueError):
+            self.cap = 0
+        self.keys: set[tuple[str, str]] = set()
+        self.snips: set[str] = set()
+        self.pages: set[str] = set()
+
+    def add(self, e: Evidence, page_url: str) -> bool:
+        """Record one more item; True when nothing after it can change the result."""
+        if self.cap <= 0:
+            return False
+        low = e.snippet.lower()
+        self.keys.add((low, e.detail))
+        self.snips.add(low)
+        self.pages.add(page_url)
+        return (
+            len(self.keys) >= self.cap
+            and len(self.snips) >= self.min_matches
+            and len(self.pages) >= self.min_pages
+        )
 
 
 # --------------------------------------------------------------------------- links and documents
@@ -344,6 +725,125 @@ def _link_matches(lk: Link, params: dict[str, Any]) -> str | None:
     return "+".join(p for p, hit in (("text", t_hit), ("url", u_hit)) if hit)
 
 
+def _memo_search(
+    memo: dict[str, bool], rx: re.Pattern[str], s: str, ix: SiteIndex, heads: re.Pattern[str] | None
+) -> bool:
+    """``rx.search(s) is not None``, remembered in ``memo``; not run when ``heads`` show it
+    cannot match."""
+    hit = memo.get(s)
+    if hit is None:
+        hit = memo[s] = ix.may_match(heads, s) and rx.search(s) is not None
+    return hit
+
+
+@dataclass(frozen=True)
+class _LinkRule:
+    """``_link_matches`` with its parameters read and compiled once per detector call, not once
+    per link (the profile's 750k ``_rx`` look-ups), and its regex answers remembered per site."""
+
+    text: re.Pattern[str] | None
+    url: re.Pattern[str] | None
+    also: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+    mode: Any
+    min_words: int
+    heads: tuple[re.Pattern[str] | None, ...] = (None, None, None, None)  # of text, url, also, exclude
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> _LinkRule | None:
+        """None when a parameter does not compile or convert: the caller then runs
+        ``_link_matches`` per link, which fails (or, with no link to read, does not) exactly
+        where it always did."""
+        try:
+            return cls(
+                text=_rx(params, "text"),
+                url=_rx(params, "url", word_boundary=False),
+                also=_rx(params, "also"),
+                exclude=_rx(params, "exclude"),
+                mode=params.get("match", "either"),
+                min_words=int(params.get("min_words", 0)),
+                heads=tuple(_rx_heads(params, k) for k in ("text", "url", "also", "exclude")),
+            )
+        except Exception:
+            return None
+
+    def matcher(self, ix: SiteIndex) -> Callable[[str, str], str | None]:
+        """``part(text, href)``: what ``_link_matches`` returns for a link with anchor ``text``
+        (``lk.text or ""``) and decoded target ``href``, remembered per (text, href) pair for
+        this call; the regex answers are remembered in ``ix`` for every call."""
+        trx, urx, also, ex = self.text, self.url, self.also, self.exclude
+        tm = ix.hits(trx) if trx is not None else {}
+        um = ix.hits(urx) if urx is not None else {}
+        am = ix.hits(also) if also is not None else {}
+        em = ix.hits(ex) if ex is not None else {}
+        mode, min_words = self.mode, self.min_words
+        th, uh, ah, eh = self.heads
+        seen: dict[tuple[str, str], str | None] = {}
+
+        def decide(text: str, href: str) -> str | None:
+            t_hit = trx is not None and _memo_search(tm, trx, text, ix, th)
+            u_hit = urx is not None and _memo_search(um, urx, href, ix, uh)
+            if (mode == "text" and not t_hit) or (mode == "url" and not u_hit) or (
+                mode == "both" and not (t_hit and u_hit)
+            ):
+                return None
+            if not (t_hit or u_hit):
+                return None
+            if also is not None and not (
+                _memo_search(am, also, text, ix, ah) or _memo_search(am, also, ix.basename(href), ix, ah)
+            ):
+                return None
+            if ex is not None and _memo_search(em, ex, text, ix, eh):
+                return None
+            if ix.words(text) < min_words and not u_hit:
+                return None
+            return "+".join(p for p, hit in (("text", t_hit), ("url", u_hit)) if hit)
+
+        def part(text: str, href: str) -> str | None:
+            key = (text, href)
+            if key in seen:
+                return seen[key]
+            out = seen[key] = decide(text, href)
+            return out
+
+        return part
+
+
+def _link_parts(site: SiteFacts, params: dict[str, Any]) -> Iterator[tuple[PageFacts, Link, str]]:
+    """(page, link, matched part) of every link ``_link_matches`` accepts, in ``_iter_links``
+    order: the fast path when the parameters compile, the per-link reference path otherwise."""
+    rule = _LinkRule.of(params)
+    if rule is None:
+        for page, lk in _iter_links(site, params):
+            part = _link_matches(lk, params)
+            if part is not None:
+                yield page, lk, part
+        return
+    ix = _index(site)
+    decide = rule.matcher(ix)
+    kinds = frozenset(_as_list(params.get("kinds")))
+    regions = frozenset(_as_list(params.get("regions")))
+    hits: list[tuple[int, str]] = []
+    for text, href, positions in ix.link_groups(kinds, regions, bool(params.get("include_noop", False))):
+        part = decide(text, href)
+        if part is not None:
+            hits.extend((i, part) for i in positions)
+    hits.sort()
+    links = ix.links
+    for i, part in hits:
+        page, lk, _, _ = links[i]
+        yield page, lk, part
+
+
+def _document_part(site: SiteFacts, params: dict[str, Any]) -> Callable[[Document], str | None]:
+    """``_link_matches`` of a document read as a link (its title as anchor, its URL as target)."""
+    rule = _LinkRule.of(params)
+    if rule is None:
+        return lambda d: _link_matches(Link(url=d.url, text=d.text, kind=LinkKind.DOCUMENT), params)
+    match = rule.matcher(_index(site))
+    return lambda d: match(d.text or "", unquote_plus(d.url or ""))
+
+
 _LINK_PARAMS = (
     "text", "url", "match", "also", "exclude", "kinds", "regions", "min_words", "require_live",
     "include_noop", "min_matches",
@@ -361,10 +861,7 @@ def link_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     when its target is dead in the captured copy, because the copy dropped PDFs and images. Set it
     for criteria about a working service, where a link to a 404 shows nothing usable."""
     evs: list[Evidence] = []
-    for page, lk in _iter_links(site, params):
-        part = _link_matches(lk, params)
-        if part is None:
-            continue
+    for page, lk, part in _link_parts(site, params):
         if params.get("require_live", False) and not _link_is_live(site, lk.url):
             continue
         snip = f"{lk.text} → {lk.url or lk.raw_href}" if lk.text else (lk.url or lk.raw_href)
@@ -385,11 +882,12 @@ def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     (A3: reports for more than one period); ``min_count`` for that many matching documents."""
     ftypes = set(_as_list(params.get("file_types")))
     hits: list[tuple[Evidence, set[int]]] = []
-    for page in content_pages(site):
+    doc_part = _document_part(site, params)
+    for page in _index(site).pages:
         for d in page.documents:
             if ftypes and d.file_type not in ftypes:
                 continue
-            part = _link_matches(Link(url=d.url, text=d.text, kind=LinkKind.DOCUMENT), params)
+            part = doc_part(d)
             if part is None:
                 continue
             if params.get("require_live", False) and (
@@ -429,10 +927,7 @@ def dated_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """Links *and* documents matching the patterns, pooled, with the years they name: 'at least two
     dated reports' (A3) is a statement about the set, not about one link."""
     hits: list[tuple[Evidence, set[int]]] = []
-    for page, lk in _iter_links(site, params):
-        part = _link_matches(lk, params)
-        if part is None:
-            continue
+    for page, lk, part in _link_parts(site, params):
         ys = years_in(lk.text) | years_in(lk.url)
         snip = f"{lk.text} → {lk.url}" if lk.text else lk.url
         hits.append((_ev(page, snip, "dated_items", f"link {part}"), ys))
@@ -498,27 +993,49 @@ def year_series(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     max_years = int(params.get("max_years", 12))
     window = int(params.get("near_window", 200))
     rx = _rx(params, "patterns")
+    ix = _index(site)
+    memo = ix.text_memo(("year_series", min_years, max_years, window, rx))
+    heads = _rx_heads(params, "patterns")
+    stop = _Enough(params) if all(f in FIELDS for f in fields) else None
     evs: list[Evidence] = []
-    for page in content_pages(site):
+    for page in ix.pages:
         for field in fields:
             for s in page_field(page, field):
-                for m in _SERIES.finditer(s):
-                    ys = {int(y) for y in _YEAR.findall(m.group(0))}
-                    if not min_years <= len(ys) <= max_years:
-                        continue
-                    if _is_figure_row(s[m.end() : m.end() + window], min_years):
-                        evs.append(_ev(page, snippet_around(s, m.start(), m.end()), "year_series",
-                                       f"{field}: series of {len(ys)} years with figures"))
-                for start, end, n in _vertical_series(s, min_years, max_years):
-                    evs.append(_ev(page, snippet_around(s, start, min(end, len(s))), "year_series",
-                                   f"{field}: {n} years, one per row, with figures"))
-                if rx is not None:
-                    for m in rx.finditer(s):
-                        ctx = s[max(0, m.start() - window) : m.end() + window]
-                        if _YEAR.search(ctx) and re.search(r"\d+(?:[.,]\d+)?\s*%|\d[\d.,]{2,}", ctx):
-                            evs.append(_ev(page, snippet_around(s, m.start(), m.end()), "year_series",
-                                           f"{field}: comparison /{m.group(0)}/"))
+                found = memo.get(s)
+                if found is None:
+                    found = memo[s] = _year_rows(s, min_years, max_years, window, rx, heads)
+                for snip, what in found:
+                    e = _ev(page, snip, "year_series", f"{field}: {what}")
+                    evs.append(e)
+                    if stop is not None and stop.add(e, page.url):
+                        return _limit(evs, params)
     return _limit(evs, params)
+
+
+def _year_rows(
+    s: str, min_years: int, max_years: int, window: int, rx: re.Pattern[str] | None,
+    heads: re.Pattern[str] | None = None,
+) -> list[tuple[str, str]]:
+    """(snippet, what was seen) of every year series in ``s``, in the order ``year_series``
+    reports them: horizontal series, vertical tables, then comparison phrases."""
+    out: list[tuple[str, str]] = []
+    # every year either pattern reads starts with '19' or '20' (neither overlaps itself, so
+    # ``count`` sees them all): a series needs three, a vertical table ``min_years``
+    n_years = s.count("19") + s.count("20")
+    for m in _SERIES.finditer(s) if n_years >= 3 else ():
+        ys = {int(y) for y in _YEAR.findall(m.group(0))}
+        if not min_years <= len(ys) <= max_years:
+            continue
+        if _is_figure_row(s[m.end() : m.end() + window], min_years):
+            out.append((snippet_around(s, m.start(), m.end()), f"series of {len(ys)} years with figures"))
+    for start, end, n in _vertical_series(s, min_years, max_years) if n_years >= max(min_years, 1) else ():
+        out.append((snippet_around(s, start, min(end, len(s))), f"{n} years, one per row, with figures"))
+    if rx is not None and (heads is None or heads.search(fold(s)) is not None):
+        for m in rx.finditer(s):
+            ctx = s[max(0, m.start() - window) : m.end() + window]
+            if _YEAR.search(ctx) and re.search(r"\d+(?:[.,]\d+)?\s*%|\d[\d.,]{2,}", ctx):
+                out.append((snippet_around(s, m.start(), m.end()), f"comparison /{m.group(0)}/"))
+    return out
 
 
 # --------------------------------------------------------------------------- domain
@@ -611,8 +1128,14 @@ _NOT_CHANNEL = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def social_platform(url: str) -> str | None:
-    host = (urlsplit(url).hostname or "").lower()
+    """The platform a URL belongs to (by host), or None. Remembered: a pure function of the
+    string, asked for every link of every page (the same footer links on each)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # 'http://[::1' and friends: not a channel, and not a reason to drop the site
+        return None
     host = host[4:] if host.startswith("www.") else host
     host = host[2:] if host.startswith("m.") else host
     for h, p in _SOCIAL_HOSTS.items():
@@ -641,7 +1164,17 @@ def _norm_channel(url: str) -> str:
 
 def site_channels(site: SiteFacts) -> list[tuple[PageFacts, SocialChannel]]:
     """The site's own channels: extractor socials, social links that are not share buttons,
-    platform embeds (page plugins, timelines) and JSON-LD sameAs, deduplicated by address."""
+    platform embeds (page plugins, timelines) and JSON-LD sameAs, deduplicated by address.
+
+    Worked out once per SiteIndex (K3's detector and the assessment's channel list both ask);
+    each call gets its own SocialChannel objects, as before, so a caller may change them."""
+    ix = _index(site)
+    if ix._channels is None:
+        ix._channels = _site_channels(ix)
+    return [(page, copy.copy(ch)) for page, ch in ix._channels]
+
+
+def _site_channels(ix: SiteIndex) -> list[tuple[PageFacts, SocialChannel]]:
     found: dict[str, tuple[PageFacts, SocialChannel]] = {}
 
     def add(page: PageFacts, url: str, platform: str | None, source: str, handle: str = "") -> None:
@@ -659,7 +1192,7 @@ def site_channels(site: SiteFacts) -> list[tuple[PageFacts, SocialChannel]]:
             return
         found.setdefault(_norm_channel(url), (page, SocialChannel(platform, url, handle, source)))
 
-    for page in content_pages(site):
+    for page in ix.pages:
         for sc in page.socials:
             add(page, sc.url, sc.platform, sc.source, sc.handle)
         for lk in page.links:
@@ -694,8 +1227,11 @@ def social_channels(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
 
 # --------------------------------------------------------------------------- contacts
 
+# Runs are bounded ({1,64}) and anchored on a non-word character before the local part, so a
+# megabyte of minified JSON or base64 cannot make the engine retry every start position.
 _EMAIL = re.compile(
-    r"[\w.+-]+\s*(?:@|\[at\]|\(at\)|\{at\}|\s at\s)\s*[\w-]+(?:\s*(?:\.|\[dot\]|\(dot\)|\s dot\s)\s*[\w-]+)+",
+    r"(?<![\w.+-])[\w.+-]{1,64}\s{0,3}(?:@|\[at\]|\(at\)|\{at\}|\s at\s)\s{0,3}[\w-]{1,63}"
+    r"(?:\s{0,3}(?:\.|\[dot\]|\(dot\)|\s dot\s)\s{0,3}[\w-]{1,63}){1,8}",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
@@ -737,8 +1273,12 @@ _NOT_NAME_WORDS = (
 )  # fmt: skip
 
 
+def _posts(params: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(p) for p in _as_list(params.get("post_patterns"))) or _DEFAULT_POSTS
+
+
 def _official_rx(params: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[str], set[str]]:
-    posts = tuple(str(p) for p in _as_list(params.get("post_patterns"))) or _DEFAULT_POSTS
+    posts = _posts(params)
     post = "|".join(f"(?:{p})" for p in posts)
     # "Post: Name", "Post Name"  |  "Name, Post" / "Name - Post" / "Name (Post)"
     a = re.compile(rf"(?<!\w)(?i:{post})\s*[:,\-–]?\s*(?P<name>{_NAME})")
@@ -753,14 +1293,22 @@ def _plausible_name(name: str, stop: set[str]) -> bool:
     return len(toks) >= 2 and not any(t in stop for t in toks)
 
 
-def find_officials(page: PageFacts, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """(name passage, detail) pairs: a person's name next to a post."""
+def find_officials(
+    page: PageFacts,
+    params: dict[str, Any],
+    rxs: tuple[re.Pattern[str], re.Pattern[str], set[str]] | None = None,
+) -> list[tuple[str, str]]:
+    """(name passage, detail) pairs: a person's name next to a post. ``rxs``: ``_official_rx(params)``
+    when the caller reads many pages with the same parameters."""
     out: list[tuple[str, str]] = []
     for c in page.contacts:
         if c.kind == "official" and c.value:
             out.append((c.snippet or c.value, "official (extractor)"))
-    a, b, stop = _official_rx(params)
+    a, b, stop = rxs if rxs is not None else _official_rx(params)
+    heads = _heads(_posts(params))  # both patterns need a post: no post word, no official
     for s in page_field(page, "full_text") or page_field(page, "text"):
+        if heads is not None and heads.search(fold(s)) is None:
+            continue
         for rx in (a, b):
             for m in rx.finditer(s):
                 if _plausible_name(m.group("name"), stop):
@@ -795,9 +1343,21 @@ def contacts(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     kinds = set(_as_list(params.get("channel_kinds"))) or {"email", "phone", "fax", "address"}
     officials: list[Evidence] = []
     chans: list[Evidence] = []
-    for page in content_pages(site):
-        officials += [_ev(page, s, "contacts", d) for s, d in find_officials(page, params)]
-        chans += [_ev(page, s, "contacts", d) for s, d in find_channels(page, kinds)]
+    rxs: tuple[re.Pattern[str], re.Pattern[str], set[str]] | None = None
+    seen_off: set[tuple[str, str]] = set()
+    seen_chan: set[tuple[str, str]] = set()
+    for page in _index(site).pages:
+        if rxs is None:  # on the first page, as before: a site with no page never compiles them
+            rxs = _official_rx(params)
+        found_off = [_ev(page, s, "contacts", d) for s, d in find_officials(page, params, rxs)]
+        found_chan = [_ev(page, s, "contacts", d) for s, d in find_channels(page, kinds)]
+        officials += found_off
+        chans += found_chan
+        seen_off.update((e.snippet.lower(), e.detail) for e in found_off)
+        seen_chan.update((e.snippet.lower(), e.detail) for e in found_chan)
+        if len(seen_off) >= 3 and len(seen_chan) >= 3:
+            # both ``_limit(..., 3)`` below are settled: later pages cannot change them
+            break
     if not chans or (params.get("require_official", True) and not officials):
         return []
     return _limit(officials, {"max_evidence": 3}) + _limit(chans, {"max_evidence": 3})
@@ -949,18 +1509,29 @@ def news_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     sec = _rx(params, "section_patterns")
     fields = _as_list(params.get("fields")) or ["headings", "link_text", "text"]
     min_words = int(params.get("min_text_words", 120))
-    for page in content_pages(site):
+    ix = _index(site)
+    # menus and headings repeat on every page: their dates and section names are read once
+    dates = ix.text_memo(("news_items.dates",))
+    sections = ix.text_memo(("news_items.sections", sec))
+    for page in ix.pages:
         for field in fields:
             for s in page_field(page, field):
-                for m in _DATE.finditer(s):
-                    dated.append(_ev(page, snippet_around(s, m.start(), m.end(), 80), "news_items",
-                                     f"dated item ({field})"))
+                found = dates.get(s)
+                if found is None:
+                    found = dates[s] = [
+                        (snippet_around(s, m.start(), m.end(), 80), "") for m in _DATE.finditer(s)
+                    ]
+                for snip, _ in found:
+                    dated.append(_ev(page, snip, "news_items", f"dated item ({field})"))
         if sec is not None:
             for field in ("headings", "title", "link_text"):
                 for s in page_field(page, field):
-                    m = sec.search(s)
-                    if m:
-                        evs.append(_ev(page, s, "news_items", f"section: /{m.group(0)}/"))
+                    hit = sections.get(s)
+                    if hit is None:
+                        m = sec.search(s)
+                        hit = sections[s] = [(s, m.group(0))] if m else []
+                    for snip, matched in hit:
+                        evs.append(_ev(page, snip, "news_items", f"section: /{matched}/"))
         if min_words and _words(page.text) >= min_words:
             evs.append(_ev(page, f"{page.title}: {page.text[:200]}", "news_items",
                            f"information page ({_words(page.text)} words)"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from govlens.assess.detectors import REGISTRY, content_pages, is_broken, site_channels
+from govlens.assess.detectors import REGISTRY, content_pages, indexed, is_broken, site_channels
 from govlens.assess.framework import Criterion, DetectorUse, Framework
 from govlens.types import (
     Evidence,
@@ -199,23 +199,26 @@ def assess_site(site: SiteFacts, fw: Framework) -> SiteAssessment:
     except ValueError:
         assessable = False
 
-    for c in _order(fw):
-        if no_site:
-            verdicts[c.code] = Verdict(c.code, VerdictValue.NOT_MET, 1.0, [], "no website", decision=c.decision)
-            continue
-        pre = _prereq(c, verdicts)
-        if pre is not None:
-            verdicts[c.code] = pre
-            continue
-        if not assessable and not page_independent(c):
-            detail = f" ({site.scan_detail})" if site.scan_detail else ""
-            verdicts[c.code] = Verdict(
-                c.code, VerdictValue.NEEDS_REVIEW, 0.0, [],
-                f"scan status {status}{detail}: the pages could not be read, so this cannot be decided",
-                decision=c.decision,
-            )
-            continue
-        verdicts[c.code] = _decide(site, c, n_pages)
+    # one SiteIndex (content pages, decoded links, regex answers) shared by every detector use
+    with indexed(site, pages):
+        for c in _order(fw):
+            if no_site:
+                verdicts[c.code] = Verdict(c.code, VerdictValue.NOT_MET, 1.0, [], "no website", decision=c.decision)
+                continue
+            pre = _prereq(c, verdicts)
+            if pre is not None:
+                verdicts[c.code] = pre
+                continue
+            if not assessable and not page_independent(c):
+                detail = f" ({site.scan_detail})" if site.scan_detail else ""
+                verdicts[c.code] = Verdict(
+                    c.code, VerdictValue.NEEDS_REVIEW, 0.0, [],
+                    f"scan status {status}{detail}: the pages could not be read, so this cannot be decided",
+                    decision=c.decision,
+                )
+                continue
+            verdicts[c.code] = _decide(site, c, n_pages)
+        socials = [] if no_site else _socials(site)
 
     ordered = {c.code: verdicts[c.code] for _, c in fw.criteria()}
     scores: dict[str, ModelScore] = {}
@@ -243,7 +246,7 @@ def assess_site(site: SiteFacts, fw: Framework) -> SiteAssessment:
         scores=scores,
         implemented=implemented,
         pages=n_pages,
-        socials_found=[] if no_site else _socials(site),
+        socials_found=socials,
         broken_links=[] if no_site else broken_links(site),
         recommendations=recommend(fw, ordered),
     )

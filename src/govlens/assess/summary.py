@@ -20,7 +20,21 @@ def share(count: int, of: int) -> dict[str, Any]:
     return {"count": count, "of": of, "pct": round(100.0 * count / of, 1) if of else None}
 
 
+HAND_CODED = "hand_coded"  # scan status of a site coded by a person from a sheet, with no crawl (govlens.sheets)
+
+
+def hand_coded_assessed(a: SiteAssessment) -> bool:
+    """A hand-coded site counts as assessed once a person decided at least one of its criteria.
+
+    Its cells start as ``needs_review`` placeholders (there is no machine verdict to start from);
+    a site nobody has coded yet must not enter means and denominators as a site that meets nothing.
+    """
+    return any(v.verdict != VerdictValue.NEEDS_REVIEW for v in a.verdicts.values())
+
+
 def _assessable(a: SiteAssessment) -> bool:
+    if a.scan_status == HAND_CODED:
+        return hand_coded_assessed(a)
     try:
         return ScanStatus(a.scan_status).assessable
     except ValueError:
@@ -58,8 +72,10 @@ def summarize(portfolio: Portfolio | None, assessments: list[SiteAssessment], fw
     unreadable = [
         {"site_id": a.site_id, "scan_status": a.scan_status, "detail": a.scan_detail}
         for a in assessments
-        if not _assessable(a) and a.scan_status != ScanStatus.NO_SITE
+        if not _assessable(a) and a.scan_status not in (ScanStatus.NO_SITE, HAND_CODED)
     ]
+    # hand-coded sites nobody has coded yet: not "unreadable", just not looked at so far
+    not_coded = [a.site_id for a in assessments if a.scan_status == HAND_CODED and not _assessable(a)]
 
     # --- organisations, rows, sites: shown side by side so inconsistencies surface
     with_site_orgs = {o.id for o in orgs if o.sites} if portfolio else {
@@ -75,6 +91,8 @@ def summarize(portfolio: Portfolio | None, assessments: list[SiteAssessment], fw
         "no_site": len(no_site),
         "not_assessable": len(unreadable),
     }
+    if not_coded:
+        counts["not_coded"] = len(not_coded)
     notes: list[str] = []
     if portfolio and len(assessments) != n_orgs:
         notes.append(f"{len(assessments)} assessed rows for {n_orgs} organisations in the portfolio")

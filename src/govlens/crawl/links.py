@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from govlens.archive.heuristics import limit_nesting
 from govlens.archive.urls import normalize_url
 
 _SKIP = ("mailto:", "tel:", "javascript:", "data:", "sms:", "whatsapp:", "#")
@@ -33,7 +34,7 @@ def extract_links(body: bytes, base_url: str, content_type_header: str = "") -> 
     Resolved against ``base_url`` (the ORIGINAL address, never a local mirror's) or the page's
     ``<base href>`` when it has one.
     """
-    tree = LexborHTMLParser(decode_html(body, content_type_header))
+    tree = LexborHTMLParser(limit_nesting(decode_html(body, content_type_header)))
     base = base_url
     node = tree.css_first("base[href]")
     if node is not None:

@@ -288,12 +288,18 @@ def _classify_cached(
         return mk(LinkKind.NOOP)
     try:
         absolute = href_clean if low.startswith(("http://", "https://")) else urljoin(base, href_clean)
-    except ValueError:
-        return mk(LinkKind.EXTERNAL, href_clean)
+    except ValueError:  # "//[::1": no browser can follow it, and no later stage may choke on it
+        return mk(LinkKind.NOOP)
     url = normalize_url(absolute)
     if url is None:
-        # whatsapp://, intent://, ftp:// ...: keep what was written.
+        # whatsapp://, intent://, ftp:// ...: keep what was written, if it is a URL at all
         scheme = absolute.split(":", 1)[0].lower()
+        try:
+            urlsplit(absolute).port  # noqa: B018 - raises on "http://x:99999/" or a broken [IPv6]
+        except ValueError:
+            return mk(LinkKind.NOOP)
+        if scheme in ("http", "https"):  # http(s) that normalize_url refused (no host): not a link
+            return mk(LinkKind.NOOP)
         if scheme == "whatsapp":
             extra.social = SocialRef(
                 "whatsapp", "share" if "text=" in low and "phone=" not in low else "other"

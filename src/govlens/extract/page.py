@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 from selectolax.lexbor import LexborNode as Node
 
+from govlens.archive.heuristics import limit_nesting
 from govlens.archive.urls import host_key
 from govlens.extract import contacts as C
 from govlens.extract.charset import decode_body
@@ -163,7 +164,16 @@ def _jsonld_contacts(obj: object, out: C.ContactCollector, region: str, depth: i
             _jsonld_contacts(v, out, region, depth + 1)
 
 
+# trafilatura's cost grows faster than the page: ~90 ms at 200 KB but minutes and >1 GB of memory
+# for a 5 MB page of 650k paragraphs (a hostile or broken site). Bigger pages use the plain
+# <main>/<article>/<body> text instead.
+MAX_TRAFILATURA_CHARS = 1_000_000
+MAX_TEXT_CHARS = 1_000_000
+
+
 def _main_text(html: str, url: str) -> str | None:
+    if len(html) > MAX_TRAFILATURA_CHARS:
+        return None
     try:
         import trafilatura
     except ImportError:  # trafilatura needs lxml_html_clean; without it, fall back to body text
@@ -252,7 +262,7 @@ def extract_page(record: ArchivedRecord, probe: ArchivedRecord | None = None) ->
 
     html, _enc = decode_body(record.body, record.headers.get("content-type"))
     marked = _BLOCK.sub(_mark_blocks, html)
-    tree = LexborHTMLParser(marked)
+    tree = LexborHTMLParser(limit_nesting(marked))
     url = record.url
     base = _base_url(tree, url)
     site_host = host_key(url)
@@ -366,12 +376,14 @@ def extract_page(record: ArchivedRecord, probe: ArchivedRecord | None = None) ->
 
     # --- text
     body = tree.body
-    facts.full_text = _visible_lines(body)
+    # a page's text is cut at MAX_TEXT_CHARS: the detectors' patterns run over all of it, and no
+    # real page says more (a decoded 20 MB gzip bomb of one "word" stalled them for minutes)
+    facts.full_text = _visible_lines(body)[:MAX_TEXT_CHARS]
     main = _main_text(html, url)
     if not main:
         container = tree.css_first("main") or tree.css_first("article") or body
         main = _visible_lines(container)
-    facts.text = main
+    facts.text = main[:MAX_TEXT_CHARS]
     facts.lang = page_language(html_lang, record.headers.get("content-language", ""), main or facts.full_text)
 
     C.contacts_from_text(facts.full_text, region, collector)

@@ -24,7 +24,13 @@ def _key(url: str) -> str:
 
 
 def _is_fetch(rec: ArchivedRecord) -> bool:
-    """A record that says what happened when a URL was requested (not warcinfo, not site-status)."""
+    """A record that says what happened when a URL was requested (not warcinfo, not site-status).
+
+    The 404 probe is left out: it is a random address no page links to, asked on purpose to learn
+    what the site's "not found" looks like, so its 404 is no broken link.
+    """
+    if rec.purpose == "probe404":
+        return False
     if rec.record_type in ("response", "revisit", "resource"):
         return rec.status is not None or rec.record_type == "resource"
     return rec.record_type == "metadata" and rec.error is not None

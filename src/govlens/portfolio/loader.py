@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -52,7 +53,17 @@ class OrganisationIn(BaseModel):
     @field_validator("sites", "services")
     @classmethod
     def _urls(cls, v: list[str]) -> list[str]:
-        return [normalise_url(u) for u in v if u and str(u).strip()]
+        out, bad = [], []
+        for u in v:
+            if not (u and str(u).strip()):
+                continue
+            try:
+                out.append(normalise_url(u))
+            except ValueError as e:  # name every bad address of the list, not only the first
+                bad.append(str(e))
+        if bad:
+            raise ValueError("; ".join(bad))
+        return out
 
     @field_validator("site")
     @classmethod
@@ -63,13 +74,17 @@ class OrganisationIn(BaseModel):
     @classmethod
     def _channels(cls, v: dict[str, bool | str | None]) -> dict[str, bool | str | None]:
         out: dict[str, bool | str | None] = {}
+        bad: list[str] = []
         for k, val in v.items():
             key = _PLATFORM_ALIASES.get(k.lower(), k.lower())
             if key not in PLATFORMS:
-                raise ValueError(f"unknown channel platform {k!r}; expected one of {', '.join(PLATFORMS)}")
-            if isinstance(val, str) and not val.lower().startswith(("http://", "https://")):
-                raise ValueError(f"channel {k}: expected true/false or an http(s) URL, got {val!r}")
-            out[key] = val
+                bad.append(f"unknown channel platform {k!r}; expected one of {', '.join(PLATFORMS)}")
+            elif isinstance(val, str) and not val.lower().startswith(("http://", "https://")):
+                bad.append(f"channel {k}: expected true/false or an http(s) URL, got {val!r}")
+            else:
+                out[key] = val
+        if bad:
+            raise ValueError("; ".join(bad))
         return out
 
 
@@ -92,19 +107,73 @@ def portfolio_json_schema() -> dict[str, Any]:
     return PortfolioIn.model_json_schema()
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def _ascii_host(host: str) -> str | None:
+    """The host in the ASCII form a request uses (IDN → punycode), or None if it is not a host name."""
+    host = host.rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    if not host.isascii():
+        try:
+            import idna  # installed with aiohttp (yarl); UTS 46 as browsers do
+
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except ImportError:  # pragma: no cover
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                return None
+        except idna.IDNAError:
+            return None
+    labels = host.split(".")
+    if len(host) > 253 or not all(_LABEL.match(lb) for lb in labels):
+        return None
+    if labels[-1].isdigit():  # 10.0.0 or 0x7f.0.0.1: a mangled IP address, not a name
+        return None
+    return host
+
+
 def normalise_url(url: str) -> str:
-    """Absolute http(s) URL with a lower-case host and at least '/' as path; raises ValueError."""
+    """Absolute http(s) URL with a lower-case ASCII host (IDN as punycode) and at least '/' as path;
+    raises ValueError."""
     u = str(url).strip()
+    bad = f"{url!r} is not a website address (expected e.g. https://dinkes.cilegon.go.id/)"
     if not re.match(r"^https?://", u, re.I):
-        if re.match(r"^[a-z][a-z0-9+.-]*://", u, re.I):
-            raise ValueError(f"{u!r}: only http and https addresses can be audited")
+        if re.match(r"^[a-z][a-z0-9+.-]*:", u, re.I) and not re.match(r"^[^:/]+:\d+(/|$)", u):
+            scheme = u.split(":", 1)[0]
+            raise ValueError(f"{u!r}: only http and https addresses can be audited, not {scheme}:")
         u = "https://" + u  # the study's table writes bare host names
-    parts = urlsplit(u)
-    host = (parts.hostname or "").lower()
-    if not host or ("." not in host and host != "localhost"):
-        raise ValueError(f"{url!r} is not a website address (expected e.g. https://dinkes.cilegon.go.id/)")
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    try:
+        parts = urlsplit(u)
+        port = parts.port
+    except ValueError as e:
+        raise ValueError(f"{url!r}: {e}") from None
+    if "\\" in parts.netloc or re.search(r"\s", parts.netloc):
+        raise ValueError(bad)
+    if port == 0:
+        raise ValueError(f"{url!r}: port 0 is not a port a website listens on")
+    raw_host = (parts.hostname or "").lower()
+    host = _ascii_host(raw_host) if raw_host else None
+    if not host or ("." not in host and ":" not in host and host != "localhost"):
+        raise ValueError(bad)
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port else "")
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def site_key(url: str) -> str:
+    """What makes two portfolio addresses the same site for the crawler and the grouping: the
+    host with www folded and the path; scheme and a default port do not count."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    return f"{host}{f':{port}' if port else ''}{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
 
 
 def slugify(text: str) -> str:
@@ -115,25 +184,50 @@ def slugify(text: str) -> str:
 # --------------------------------------------------------------------------- YAML with line numbers
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping (as key ``__line__``)."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader (libyaml's when available: 10x faster on a big portfolio) that remembers the line
+    of every mapping (as key ``__line__``) and collects keys written twice in one mapping."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[str] = []
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
+    keylines: dict[Any, int] = {}
+    for k, _ in node.value:
+        if not hasattr(k, "value"):
+            continue
+        if k.value in keylines:
+            loader.duplicates.append(
+                f"line {k.start_mark.line + 1}: {k.value!r} is written twice in one mapping (first at line "
+                f"{keylines[k.value]}); only one can be kept"
+            )
+        keylines[k.value] = k.start_mark.line + 1
     mapping["__line__"] = node.start_mark.line + 1
-    mapping["__keylines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
+    mapping["__keylines__"] = keylines
     return mapping
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+MAX_VALUES = 1_000_000  # YAML aliases can make a 500-byte file stand for 10^9 values ("billion laughs")
 
-def _strip_lines(obj: Any) -> Any:
+
+class _TooBig(Exception):
+    pass
+
+
+def _strip_lines(obj: Any, budget: list[int] | None = None) -> Any:
+    budget = [MAX_VALUES] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
     if isinstance(obj, dict):
-        return {k: _strip_lines(v) for k, v in obj.items() if k not in ("__line__", "__keylines__")}
+        return {k: _strip_lines(v, budget) for k, v in obj.items() if k not in ("__line__", "__keylines__")}
     if isinstance(obj, list):
-        return [_strip_lines(v) for v in obj]
+        return [_strip_lines(v, budget) for v in obj]
     return obj
 
 
@@ -192,20 +286,29 @@ def _human(err: Any) -> str:
 
 
 def _load_yaml(path: Path, text: str) -> Portfolio:
+    loader = _LineLoader(text)
     try:
-        raw = yaml.load(text, Loader=_LineLoader)
+        raw = loader.get_single_data()
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         ctx = getattr(e, "context_mark", None)
         context = f"; {e.context} at line {ctx.line + 1}" if ctx and getattr(e, "context", None) else ""
         raise PortfolioError(str(path), [f"{where}not valid YAML ({getattr(e, 'problem', e)}{context})"]) from e
+    finally:
+        loader.dispose()
     if not isinstance(raw, dict):
         raise PortfolioError(str(path), ["expected a mapping with 'portfolio:' and 'organisations:' keys"])
     try:
-        model = PortfolioIn.model_validate(_strip_lines(raw))
+        plain = _strip_lines(raw)
+    except _TooBig:
+        raise PortfolioError(str(path), [
+            f"more than {MAX_VALUES:,} values once YAML aliases (*name) are expanded; write the portfolio out"
+        ]) from None
+    try:
+        model = PortfolioIn.model_validate(plain)
     except ValidationError as e:
-        problems = []
+        problems = list(loader.duplicates)
         for err in e.errors():
             loc = err["loc"]
             line = _line_of(raw, loc)
@@ -219,8 +322,14 @@ def _load_yaml(path: Path, text: str) -> Portfolio:
                 _line_of(raw, ("portfolio", "main_portal")),
             )
         raise PortfolioError(str(path), problems) from e
-    return _build(path, model, line_of=lambda i: raw["organisations"][i].get("__line__"),
-                  main_line=_line_of(raw, ("portfolio", "main_portal")))
+    try:
+        pf = _build(path, model, line_of=lambda i: raw["organisations"][i].get("__line__"),
+                    main_line=_line_of(raw, ("portfolio", "main_portal")))
+    except PortfolioError as e:
+        raise PortfolioError(str(path), [*loader.duplicates, *e.problems]) from None
+    if loader.duplicates:
+        raise PortfolioError(str(path), list(loader.duplicates))
+    return pf
 
 
 # --------------------------------------------------------------------------- CSV
@@ -229,26 +338,52 @@ def _load_yaml(path: Path, text: str) -> Portfolio:
 _CSV_COLUMNS = {"name", "short", "website", "kind", "services", "id", "notes", *PLATFORMS, "x"}
 
 
+def _delimiter(first_line: str) -> str:
+    """',' unless the header is clearly split by ';' or tabs (Excel in an Indonesian or European
+    locale saves "CSV" with semicolons)."""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
 def _load_csv(path: Path, text: str) -> Portfolio:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and not lines[skipped].strip(" \t\r\n,;"):
+        skipped += 1  # blank lines (or lines of bare separators) above the header
+    if skipped == len(lines):
         raise PortfolioError(str(path), ["row 1: empty file, expected a header row with at least 'name,website'"])
+    body = "".join(lines[skipped:])
+    reader = csv.DictReader(io.StringIO(body), delimiter=_delimiter(lines[skipped]), restkey="\0extra")
+    assert reader.fieldnames
+    hrow = skipped + 1
     header = [h.strip().lower() for h in reader.fieldnames]
     problems = []
+    dup = sorted({h for h in header if header.count(h) > 1 and h})
+    if dup:
+        problems.append(f"row {hrow}: column(s) {', '.join(dup)} appear more than once; keep one of each")
     missing = {"name", "website"} - set(header)
     if missing:
-        problems.append(f"row 1: missing column(s) {', '.join(sorted(missing))}; found {', '.join(header)}")
+        problems.append(f"row {hrow}: missing column(s) {', '.join(sorted(missing))}; found {', '.join(header)}")
     unknown = [h for h in header if h not in _CSV_COLUMNS]
     if unknown:
         problems.append(
-            f"row 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(sorted(_CSV_COLUMNS))}"
+            f"row {hrow}: unknown column(s) {', '.join(unknown)}; known: {', '.join(sorted(_CSV_COLUMNS))}"
         )
     if problems:
         raise PortfolioError(str(path), problems)
     orgs: list[OrganisationIn] = []
     rows: list[int] = []
-    for n, row in enumerate(reader, start=2):
+    for row in reader:
+        n = reader.line_num + skipped  # the file's line, as a spreadsheet numbers rows (quoted newlines aside)
+        extra = [x for x in row.pop("\0extra", None) or [] if x and x.strip()]
         r = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        if extra:
+            problems.append(
+                f"row {n}: {len(header) + len(extra)} values but the header (row {hrow}) has {len(header)} columns; "
+                f"extra: {', '.join(repr(x) for x in extra[:3])} (a comma inside a value needs \"quotes\")"
+            )
         if not any(r.values()):
             continue
         channels: dict[str, bool | str | None] = {}
@@ -314,7 +449,7 @@ def _cross_problems(
     """Problems between organisations: ids and sites used twice, a main portal that is no one."""
     problems: list[str] = []
     ids: dict[str, int | None] = {}
-    owner: dict[str, str] = {}
+    owner: dict[str, tuple[str, str]] = {}
     for oid, sites, line in entries:
         where = f"{unit} {line}: " if line else ""
         if oid in ids:
@@ -322,9 +457,12 @@ def _cross_problems(
             problems.append(f"{where}organisation id {oid!r} is used twice{first}; give one an explicit id")
         ids.setdefault(oid, line)
         for site in sites:
-            if site in owner and owner[site] != oid:
-                problems.append(f"{where}site {site} is already listed for {owner[site]!r}")
-            owner.setdefault(site, oid)
+            key = site_key(site)  # http/https and www/bare are one site to the crawler
+            if key in owner and owner[key][0] != oid:
+                other, first = owner[key]
+                same = "" if first == site else f" (as {first})"
+                problems.append(f"{where}site {site} is already listed{same} for {other!r}")
+            owner.setdefault(key, (oid, site))
     if main and main not in ids:
         where = f"line {main_line}: " if main_line else ""
         problems.append(f"{where}portfolio.main_portal: {main!r} is not the id of any organisation ({', '.join(ids)})")
@@ -371,7 +509,12 @@ def load_portfolio(path: str | Path) -> Portfolio:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise PortfolioError(str(p), [f"not UTF-8 text (byte {e.start}); save the file as UTF-8"]) from e
+        data = p.read_bytes()
+        line = data.count(b"\n", 0, e.start) + 1
+        unit = "row" if p.suffix.lower() == ".csv" else "line"
+        raise PortfolioError(
+            str(p), [f"{unit} {line}: not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r}); save the file as UTF-8"]
+        ) from e
     suffix = p.suffix.lower()
     if suffix == ".csv":
         return _load_csv(p, text)

@@ -7,6 +7,11 @@ assess stage's rule, in English or Indonesian.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,6 +49,30 @@ def write_reports(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = build(audit, fw, lang)
+    # Files are written into a scratch folder and renamed into place, so a run killed while
+    # writing never leaves a half-written results.json or report.html behind (the old complete
+    # one stays until the new one is whole).
+    for stale in out_dir.glob(f"{_TMP_PREFIX}*"):  # left by a killed run (not one writing now)
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > 600:
+                shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out_dir))
+    try:
+        made = _write_all(data, tmp, formats, chart_mode)
+        written = []
+        for p in made:
+            final = out_dir / p.name
+            os.replace(p, final)
+            written.append(final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+_TMP_PREFIX = ".govlens-report-"
+
+
+def _write_all(data: ReportData, out_dir: Path, formats: list[str], chart_mode: str) -> list[Path]:
     written: list[Path] = []
     for fmt in formats:
         if fmt == "json":

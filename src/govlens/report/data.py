@@ -14,7 +14,7 @@ from typing import Any
 
 from govlens.assess.engine import recommend
 from govlens.assess.framework import Framework
-from govlens.assess.summary import summarize
+from govlens.assess.summary import HAND_CODED, hand_coded_assessed, summarize
 from govlens.report.i18n import t
 from govlens.types import AuditResult, ScanStatus, SiteAssessment, Verdict
 
@@ -124,6 +124,8 @@ class ReportData:
 
 def is_assessed(site: SiteAssessment) -> bool:
     """A site's verdicts count only when its pages could be read; otherwise its row says why."""
+    if site.scan_status == HAND_CODED:  # no crawl: assessed once a person coded something (as summarize)
+        return hand_coded_assessed(site)
     try:
         return ScanStatus(site.scan_status).assessable and bool(site.verdicts)
     except ValueError:  # a status this version does not know: trust the presence of verdicts
@@ -233,6 +235,7 @@ def _share(d: Any) -> str:
 HANDLED_KEYS = {
     "framework", "counts", "notes", "websites", "models", "criteria", "implemented",
     "only_broadcasting", "social", "platforms", "no_site", "not_assessable",
+    "services", "integration",  # laid out by govlens.report.services
 }  # fmt: skip
 
 
@@ -247,6 +250,7 @@ def summary_view(summary: dict[str, Any], models: list[ModelInfo], lang: str) ->
         "assessed",
         "no_site",
         "not_assessable",
+        "not_coded",
     ):
         if key in counts:
             ind.append((t(f"count_{key}", lang), str(counts[key])))

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from govlens import __version__
-from govlens.report import charts
+from govlens.report import charts, sections
 from govlens.report.data import ReportData, extreme_text, pct, score_text, share_text
 from govlens.report.i18n import scan_label, t, verdict_label
 
@@ -87,6 +87,7 @@ def render_html(data: ReportData, chart_mode: str = "svg") -> str:
         bundle=Markup(charts.vega_bundle()) if chart_mode == "vega" and figures else "",
         version=__version__,
         model_labels={m.id: m.label for m in data.models},
+        extra_sections=[*_services_section(data), *sections.render_sections(data)],
     )
 
 
@@ -94,3 +95,11 @@ def write_html(data: ReportData, out_dir: Path, chart_mode: str = "svg") -> Path
     path = out_dir / "report.html"
     path.write_text(render_html(data, chart_mode), encoding="utf-8")
     return path
+
+
+def _services_section(data: ReportData) -> list[Markup]:
+    """The online-service inventory and portal integration (govlens.report.services), if any."""
+    from govlens.report.services import render_section
+
+    html = render_section(data)
+    return [Markup(html)] if html else []

@@ -108,6 +108,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "count_assessed": {"en": "Sites read and assessed", "id": "Situs yang terbaca dan dinilai"},
     "count_no_site": {"en": "Organisations without a website", "id": "Organisasi tanpa situs"},
     "count_not_assessable": {"en": "Sites that could not be read", "id": "Situs yang tidak dapat dibaca"},
+    "count_not_coded": {"en": "Hand-coded sites not coded yet", "id": "Situs kode manual yang belum dikode"},
     "ind_websites": {"en": "Organisations with a website", "id": "Organisasi yang memiliki situs"},
     "ind_social_declared": {
         "en": "Organisations using social media (declared)",
@@ -150,6 +151,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "scan_redirect_loop": {"en": "redirect loop", "id": "pengalihan berulang"},
     "scan_js_only": {"en": "needs JavaScript", "id": "butuh JavaScript"},
     "scan_not_in_archive": {"en": "not in archive", "id": "tidak ada di arsip"},
+    "scan_hand_coded": {"en": "hand-coded", "id": "dikode manual"},
 }
 
 
@@ -168,3 +170,91 @@ def scan_label(status: str, lang: str = "en") -> str:
 
 def verdict_label(verdict: str | None, lang: str = "en") -> str:
     return t(verdict, lang) if verdict else t("not_assessed", lang)
+
+
+# --------------------------------------------------------------------------- online services
+# (docs/services.md) kept in one block so the inventory's words are easy to find and translate
+STRINGS.update(
+    {
+        "online_services": {"en": "Online services", "id": "Layanan online"},
+        "service": {"en": "Service", "id": "Layanan"},
+        "svc_kind": {"en": "Kind", "id": "Jenis"},
+        "provider_kind": {"en": "Provided by", "id": "Penyedia"},
+        "provider": {"en": "Provider", "id": "Nama penyedia"},
+        "health": {"en": "Health", "id": "Kondisi"},
+        "health_detail": {"en": "Detail", "id": "Keterangan"},
+        "menu_path": {"en": "Menu path", "id": "Jalur menu"},
+        "found_on": {"en": "Found on", "id": "Ditemukan di"},
+        "no_services": {
+            "en": "No online service found on the pages read.",
+            "id": "Tidak ditemukan layanan online pada halaman yang dibaca.",
+        },
+        "services_not_read": {
+            "en": "Services not inventoried: the site could not be read ({status}).",
+            "id": "Layanan tidak diinventarisasi: situs tidak dapat dibaca ({status}).",
+        },
+        "services_broken_count": {
+            "en": "{broken} of {n} broken, {unknown} could not be judged",
+            "id": "{broken} dari {n} rusak, {unknown} tidak dapat dinilai",
+        },
+        "health_works": {"en": "works", "id": "berfungsi"},
+        "health_redirect_away": {"en": "redirects away", "id": "dialihkan ke situs lain"},
+        "health_http_error": {"en": "HTTP error", "id": "galat HTTP"},
+        "health_soft_404": {"en": "soft 404 (page not found)", "id": "soft 404 (halaman tidak ditemukan)"},
+        "health_noop": {"en": "does nothing when clicked", "id": "tidak berfungsi saat diklik"},
+        "health_redirect_loop": {"en": "redirect loop", "id": "pengalihan berulang"},
+        "health_dns": {"en": "domain name gone", "id": "nama domain tidak ada"},
+        "health_unreachable": {"en": "nothing answers", "id": "server tidak menjawab"},
+        "health_tls_error": {"en": "TLS/certificate failure", "id": "kegagalan TLS/sertifikat"},
+        "health_timeout": {"en": "timed out (not judged)", "id": "waktu habis (tidak dinilai)"},
+        "health_blocked": {"en": "blocked by bot protection (not judged)", "id": "diblokir proteksi bot (tidak dinilai)"},
+        "health_login_required": {"en": "needs a login (not judged)", "id": "perlu login (tidak dinilai)"},
+        "health_not_checked": {"en": "not checked", "id": "tidak diperiksa"},
+        "health_group_ok": {"en": "works", "id": "berfungsi"},
+        "health_group_broken": {"en": "broken", "id": "rusak"},
+        "health_group_unknown": {"en": "could not judge", "id": "tidak dapat dinilai"},
+        "svc_kind_application": {"en": "application", "id": "aplikasi"},
+        "svc_kind_form": {"en": "online form", "id": "formulir online"},
+        "svc_kind_information": {"en": "information page", "id": "halaman informasi"},
+        "svc_kind_chat": {"en": "WhatsApp/chat", "id": "WhatsApp/obrolan"},
+        "svc_kind_platform": {"en": "external national platform", "id": "platform nasional eksternal"},
+        "svc_kind_unknown": {"en": "unknown", "id": "tidak diketahui"},
+        "provider_own": {"en": "the organisation itself", "id": "organisasi sendiri"},
+        "provider_portfolio": {"en": "another organisation of the portfolio", "id": "perangkat daerah lain"},
+        "provider_outside": {"en": "outside provider", "id": "penyedia luar"},
+        "provider_unknown": {"en": "unknown", "id": "tidak diketahui"},
+        "integration_title": {"en": "Integration with the main portal", "id": "Integrasi dengan portal utama"},
+        "integration_intro": {
+            "en": "Which organisations' services a citizen reaches from the main portal and in how many clicks "
+            "(through the portal's own menus, or through the organisation's site), which are only on the "
+            "organisation's own site, and which are linked from nowhere.",
+            "id": "Layanan perangkat daerah mana yang dapat dijangkau warga dari portal utama dan dalam berapa klik "
+            "(melalui menu portal, atau melalui situs perangkat daerah), mana yang hanya ada di situs perangkat "
+            "daerah itu sendiri, dan mana yang tidak ditautkan dari mana pun.",
+        },
+        "integration_picture": {"en": "Portal → sites → services", "id": "Portal → situs → layanan"},
+        "graph_legend": {
+            "en": "solid: linked from the portal [clicks] · dashed: listed on the organisation's site",
+            "id": "garis penuh: ditautkan dari portal [klik] · putus-putus: dicantumkan di situs perangkat daerah",
+        },
+        "portal": {"en": "Main portal", "id": "Portal utama"},
+        "site_clicks": {"en": "Clicks portal → site", "id": "Klik portal → situs"},
+        "services_n": {"en": "Services", "id": "Layanan"},
+        "on_portal": {"en": "On the portal", "id": "Di portal"},
+        "portal_clicks": {"en": "Clicks from portal", "id": "Klik dari portal"},
+        "own_site_only": {"en": "Only on own site", "id": "Hanya di situs sendiri"},
+        "unreachable_n": {"en": "Not linked from portal or own site", "id": "Tidak ditautkan dari portal/situs sendiri"},
+        "broken_n": {"en": "Broken", "id": "Rusak"},
+        "portal_services": {"en": "Services listed on the main portal", "id": "Layanan di portal utama"},
+        "portal_by_portfolio": {"en": "… by the portfolio's organisations", "id": "… oleh perangkat daerah"},
+        "portal_own": {"en": "by the portal's organisation", "id": "oleh pemilik portal"},
+        "portal_other_orgs": {"en": "by other organisations", "id": "oleh perangkat daerah lain"},
+        "portal_by_outside": {"en": "… by outside providers", "id": "… oleh penyedia luar"},
+        "portal_by_unknown": {"en": "… provider unknown", "id": "… penyedia tidak diketahui"},
+        "portal_broken": {"en": "Broken services on the portal", "id": "Layanan rusak di portal"},
+        "portal_unknown": {"en": "Portal services that could not be judged", "id": "Layanan portal yang tidak dapat dinilai"},
+        "services_total": {"en": "Services found in the portfolio (distinct)", "id": "Layanan ditemukan (unik)"},
+        "services_broken": {"en": "Broken services (distinct)", "id": "Layanan rusak (unik)"},
+        "services_not_on_portal": {"en": "Services not listed on the portal", "id": "Layanan yang tidak ada di portal"},
+    }
+)

@@ -13,6 +13,7 @@ from typing import Any
 
 from govlens import __version__
 from govlens.report.data import ReportData
+from govlens.report.services import service_dict, sorted_services
 from govlens.types import to_dict
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "results.schema.json"
@@ -70,6 +71,7 @@ def results_dict(data: ReportData) -> dict[str, Any]:
                     {"url": b.url, "status": b.status, "error": b.error, "record_id": b.record_id}
                     for b in s.broken_links
                 ],
+                "services": None if s.services is None else [service_dict(x) for x in sorted_services(s)],
             }
         )
     return {

@@ -118,7 +118,30 @@ def render_markdown(data: ReportData) -> str:
                 f"{i}. **{esc(c.code)} {esc(c.label)}** ({esc(c.model_label)}): {esc(c.recommendation)}"
             )
         lines.append("")
+    lines += _services_markdown(data)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _services_markdown(data: ReportData) -> list[str]:
+    """Integration with the main portal and every site's services (docs/services.md)."""
+    if not any(v.site.services is not None for v in data.sites):
+        return []
+    from govlens.report.services import integration_table, portal_figures, services_table
+
+    lang = data.lang
+    lines = ["", f"## {t('online_services', lang)}", ""]
+    figures = portal_figures(data)
+    if figures:
+        lines += [f"### {t('integration_title', lang)}", ""]
+        lines += _table([t("item", lang), t("value", lang)], [[esc(a), esc(b)] for a, b in figures])
+        header, rows = integration_table(data)
+        lines += ["", *_table(header, [[esc(c) for c in r] for r in rows]), ""]
+    header, rows = services_table(data)
+    if rows:
+        lines += _table(header, [[esc(c) for c in r] for r in rows])
+    else:
+        lines.append(t("no_services", lang))
+    return lines
 
 
 def write_markdown(data: ReportData, out_dir: Path) -> Path:

@@ -218,5 +218,30 @@ def write_xlsx(data: ReportData, out_dir: Path) -> Path:
                     _s(ws, r, col, val)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(r, 1), len(cols) - 1)
+
+    # ---------------------------------------------------------------- Services (docs/services.md)
+    if any(v.site.services is not None for v in data.sites):
+        from govlens.report.services import integration_table, services_table
+
+        ws = wb.add_worksheet(_sheet_name(t("services_n", lang), used))
+        header, rows = services_table(data)
+        for col, h in enumerate(header):
+            _s(ws, 0, col, h, head)
+        for i, row in enumerate(rows, 1):
+            for col, val in enumerate(row):
+                _s(ws, i, col, val)
+        ws.set_column(1, 1, 40)
+        ws.set_column(6, 9, 40)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(rows), 1), len(header) - 1)
+        i_header, i_rows = integration_table(data)
+        if i_rows:
+            ws = wb.add_worksheet(_sheet_name(t("integration_title", lang), used))
+            for col, h in enumerate(i_header):
+                _s(ws, 0, col, h, head)
+            for i, row in enumerate(i_rows, 1):
+                for col, val in enumerate(row):
+                    _s(ws, i, col, val)
+            ws.set_column(0, 0, 30)
     wb.close()
     return path

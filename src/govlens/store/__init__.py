@@ -4,6 +4,6 @@
 compared; ``load_audit`` reads it back with human reviews applied as final values.
 """
 
-from govlens.store.store import AuditInfo, Review, Store, default_url
+from govlens.store.store import AuditInfo, Review, ReviewIn, Store, default_url
 
-__all__ = ["AuditInfo", "Review", "Store", "default_url"]
+__all__ = ["AuditInfo", "Review", "ReviewIn", "Store", "default_url"]

@@ -152,4 +152,125 @@ class ReviewRow(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class UserRow(Base):
+    """A local account of the review dashboard (``govlens serve``).
+
+    Kept in the audit database so that a reviewer's name in ``reviews.reviewer`` is a known
+    account, and so one backup of the database holds the decisions and who could make them. Only
+    the argon2 hash of the password is stored.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="viewer")  # viewer | reviewer | admin
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SiteFreshnessRow(Base):
+    """The newest dated item (news date or document year) an audit saw on a site (docs/diff.md).
+
+    A table of its own rather than a column on ``sites`` so that databases created before it
+    get it from ``create_all`` without an ALTER (new tables are created, new columns are not).
+    """
+
+    __tablename__ = "site_freshness"
+    __table_args__ = (UniqueConstraint("audit_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[str] = mapped_column(String(200))
+    date: Mapped[str] = mapped_column(String(10))  # "2024-01-29" or "2025" (precision says which)
+    precision: Mapped[str] = mapped_column(String(8), default="day")  # day | year
+    kind: Mapped[str] = mapped_column(String(20), default="news")  # news | document
+    url: Mapped[str] = mapped_column(Text, default="")
+
+
+class CheckRow(Base):
+    """One availability check of one target by ``govlens watch`` (docs/watch.md). Append-only."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_target_time", "target", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(Text)  # the target's original URL (its key)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    state: Mapped[str] = mapped_column(String(10))  # up | degraded | down (this check alone)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # final HTTP status
+    error: Mapped[str | None] = mapped_column(String(40), nullable=True)  # fetch error kind
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    final_url: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    record_id: Mapped[str] = mapped_column(String(100), default="")  # WARC-Record-ID of the answer
+    warc_file: Mapped[str] = mapped_column(String(300), default="")
+
+
+class TargetStateRow(Base):
+    """The confirmed state of a watched target; what a restarted watch resumes from."""
+
+    __tablename__ = "target_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(Text, unique=True)
+    portfolio: Mapped[str] = mapped_column(String(200), default="", index=True)
+    organisation: Mapped[str] = mapped_column(String(200), default="")  # organisation id
+    kind: Mapped[str] = mapped_column(String(20), default="site")  # site | service | link
+    state: Mapped[str] = mapped_column(String(10), default="unknown")  # confirmed: up | degraded | down | unknown
+    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # first check of it
+    last_change: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # confirmed at
+    last_checked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_state: Mapped[str] = mapped_column(String(10), default="")  # raw state of the latest check
+    streak: Mapped[int] = mapped_column(Integer, default=0)  # consecutive checks in last_state
+    streak_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WatchEventRow(Base):
+    """A confirmed state change of a target ("down since ...", "back up at ... after ...")."""
+
+    __tablename__ = "watch_events"
+    __table_args__ = (Index("ix_watch_events_target", "target", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(Text)
+    old_state: Mapped[str] = mapped_column(String(10))
+    new_state: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # first check in the new state
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # check that confirmed it
+    previous_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    notified: Mapped[str] = mapped_column(String(20), default="")  # "" | sent | failed | off
+
+
+class ServiceRow(Base):
+    """One online service a site lists, with provider and health (docs/services.md).
+
+    A table of its own (not a JSON column on ``sites``) so services can be queried across audits:
+    "which services went broken since the last audit" is one SQL query for ``govlens diff``.
+    """
+
+    __tablename__ = "services"
+    __table_args__ = (Index("ix_services_audit_site", "audit_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the site's inventory
+    name: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="unknown")
+    provider_kind: Mapped[str] = mapped_column(String(20), default="unknown")
+    provider: Mapped[str] = mapped_column(String(300), default="")
+    provider_org: Mapped[str] = mapped_column(String(200), default="")
+    health: Mapped[str] = mapped_column(String(20), index=True)
+    health_detail: Mapped[str] = mapped_column(Text, default="")
+    found_on: Mapped[str] = mapped_column(Text, default="")
+    menu_path: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    region: Mapped[str] = mapped_column(String(20), default="")
+    final_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    record_id: Mapped[str] = mapped_column(String(100), default="")  # WARC-Record-ID (evidence)
+    source: Mapped[str] = mapped_column(String(20), default="link")
+
+
 metadata = Base.metadata

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
 
+from govlens.store.extras import load_freshness, report_extras, save_freshness
 from govlens.store.models import (
     AuditRow,
     EvidenceRow,
@@ -33,6 +34,7 @@ from govlens.store.models import (
     VerdictRow,
     metadata,
 )
+from govlens.store.services import load_services, save_services
 from govlens.types import (
     AuditResult,
     DeclaredChannel,
@@ -90,6 +92,18 @@ class Review:
     verdict: str
     reason: str
     created: str
+
+
+@dataclass
+class ReviewIn:
+    """A review to store with :meth:`Store.add_reviews` (or with :meth:`Store.save_audit`)."""
+
+    site_id: str
+    code: str
+    verdict: str
+    reviewer: str
+    reason: str = ""
+    created: str | datetime | None = None
 
 
 def _to_dt(value: str | datetime | None) -> datetime:
@@ -174,14 +188,24 @@ class Store:
 
     # ------------------------------------------------------------------ write
 
-    def save_audit(self, audit: AuditResult, fw: Any = None) -> int:
+    def save_audit(
+        self,
+        audit: AuditResult,
+        fw: Any = None,
+        meta: Mapping[str, Any] | None = None,
+        reviews: Iterable[ReviewIn] = (),
+    ) -> int:
         """Store an audit in one transaction and return its id (also set on ``audit.audit_id``).
 
         ``fw`` (a Framework) is optional: it lets the store record which model each criterion
         belongs to, so reviews can be rescored later. Without it the shape is inferred from the
         sites' scores where possible (``govlens.assess.load_framework(framework_id)``).
+        ``meta`` adds keys to the audit's metadata (``{"hand_coded": True}`` for a study coded by
+        hand, see :meth:`audit_meta`); ``reviews`` are stored in the same transaction, so a
+        hand-coded audit and its coding sheet are saved together or not at all.
         """
         self._ensure()
+        extra = dict(meta or {})
         meta = {
             "portfolio": {
                 "country": audit.portfolio.country,
@@ -190,6 +214,7 @@ class Store:
                 "source": audit.portfolio.source,
             },
             "framework_shape": _framework_shape(fw, audit.framework_id),
+            **extra,
         }
         with self.engine.begin() as conn:
             audit_id = conn.execute(
@@ -226,6 +251,9 @@ class Store:
                 conn.execute(insert(O), batch)
             site_pks = self._insert_sites(conn, audit_id, audit.sites)
             self._insert_verdicts(conn, audit_id, audit.sites, site_pks)
+            self._insert_reviews(conn, audit_id, list(reviews))
+            save_freshness(conn, audit_id, audit.sites)
+            save_services(conn, audit_id, audit.sites)
         audit.audit_id = audit_id
         return audit_id
 
@@ -373,7 +401,57 @@ class Store:
                 },
             ).scalar_one()
 
+    def add_reviews(self, audit_id: int, reviews: Iterable[ReviewIn]) -> int:
+        """Record many reviews in one transaction: all of them or, on any bad one, none.
+
+        A coding sheet is one act of coding; half of it stored would look like a finished review
+        of fewer cells. Raises ValueError (bad verdict, no reviewer) or KeyError (unknown site or
+        criterion) naming the first bad review; returns how many were stored.
+        """
+        self._ensure()
+        rows = list(reviews)
+        with self.engine.begin() as conn:
+            return self._insert_reviews(conn, audit_id, rows)
+
+    def _insert_reviews(self, conn: Connection, audit_id: int, reviews: list[ReviewIn]) -> int:
+        if not reviews:
+            return 0
+        pks = dict(conn.execute(select(S.c.site_id, S.c.id).where(S.c.audit_id == audit_id)).all())
+        known = {
+            (r.site_pk, r.code) for r in conn.execute(select(V.c.site_pk, V.c.code).where(V.c.audit_id == audit_id))
+        }
+        rows = []
+        for rv in reviews:
+            verdict = VerdictValue(rv.verdict).value  # raises ValueError on anything else
+            if not rv.reviewer:
+                raise ValueError(f"site {rv.site_id!r}, {rv.code}: a review needs a reviewer")
+            pk = pks.get(rv.site_id)
+            if pk is None:
+                raise KeyError(f"audit {audit_id}: no site {rv.site_id!r}")
+            if (pk, rv.code) not in known:
+                raise KeyError(f"audit {audit_id}, site {rv.site_id!r}: no criterion {rv.code!r}")
+            rows.append({
+                "audit_id": audit_id,
+                "site_pk": pk,
+                "code": rv.code,
+                "reviewer": rv.reviewer,
+                "verdict": verdict,
+                "reason": rv.reason,
+                "created": _to_dt(rv.created),
+            })
+        for batch in _batches(rows):
+            conn.execute(insert(R), batch)
+        return len(rows)
+
     # ------------------------------------------------------------------ read
+
+    def audit_meta(self, audit_id: int) -> dict[str, Any]:
+        """The audit's metadata as saved (portfolio attributes, framework shape, extra keys such as
+        ``hand_coded``); {} for an unknown audit."""
+        self._ensure()
+        with self.engine.connect() as conn:
+            meta = conn.execute(select(A.c.meta).where(A.c.id == audit_id)).scalar()
+        return dict(meta or {})
 
     def list_audits(self, portfolio: str | None = None) -> list[AuditInfo]:
         """Audits oldest first, optionally of one portfolio: the basis of a before/after comparison."""
@@ -523,6 +601,15 @@ class Store:
                     for pk in changed:
                         _rescore(by_pk[pk], shape)
                     audit.summary = _resummarize(audit, fw) or audit.summary
+            by_site_id = {site.site_id: site for site in sites}
+            for site_id, fresh in load_freshness(conn, audit_id).items():
+                if site_id in by_site_id:
+                    by_site_id[site_id].freshness = fresh
+            _restore_services(conn, audit, arow.summary or {}, by_site_id)
+            try:  # report context only: never let it stop an audit from loading
+                audit.extras = report_extras(conn, audit, arow.started)
+            except Exception as e:  # pragma: no cover - e.g. a database mid-migration
+                log.info("report extras not loaded: %s", e)
         return audit
 
     def final_verdicts(self, audit_id: int) -> dict[str, dict[str, Verdict]]:
@@ -658,6 +745,26 @@ def _rescore(site: SiteAssessment, shape: Mapping[str, Any]) -> None:
             for m, sc in site.scores.items()
             if m in thresholds and sc.total and sc.met > 0 and sc.fraction >= thresholds[m]
         ]
+
+
+def _restore_services(
+    conn: Connection, audit: AuditResult, saved: dict[str, Any], by_site_id: dict[str, SiteAssessment]
+) -> None:
+    """Services per site from their table, site links and the portfolio-level service figures
+    from the saved summary (a summary recomputed after reviews does not hold them)."""
+    if "services" in saved:
+        for site in by_site_id.values():
+            site.services = []
+    for site_id, services in load_services(conn, audit.audit_id or 0).items():
+        if site_id in by_site_id:
+            by_site_id[site_id].services = services
+    links = (saved.get("integration") or {}).get("site_links") or {}
+    for site_id, site_links in links.items():
+        if site_id in by_site_id:
+            by_site_id[site_id].site_links = dict(site_links)
+    for k in ("services", "integration"):
+        if k in saved and k not in audit.summary:
+            audit.summary[k] = saved[k]
 
 
 def _resummarize(audit: AuditResult, fw: Any = None) -> dict[str, Any] | None:
