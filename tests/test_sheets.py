@@ -61,8 +61,8 @@ def test_export_xlsx_layout(stored, tmp_path: Path) -> None:
     ws = wb["coding"]
     head = [c.value for c in ws[1]]
     assert head[:5] == ["site_id", "organisation", "url", "scan_status", "reviewer"]
-    assert head[5:8] == ["K1", "K1 machine", "K1 evidence"] and head[-1] == "notes"
-    assert len(head) == 5 + 3 * len(CODES) + 1
+    assert head[5:9] == ["K1", "K1 machine", "K1 final", "K1 evidence"] and head[-1] == "notes"
+    assert len(head) == 5 + 4 * len(CODES) + 1
     assert ws.freeze_panes == "C2"
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     assert list(rows) == ["pemkot", "diskominfo", "dinkes", "satpol"]
@@ -117,13 +117,17 @@ def test_parse_verdict_spellings() -> None:
 def test_import_xlsx_round_trip(stored, tmp_path: Path) -> None:
     store, audit_id, fw = stored
     xlsx, _ = export_sheet(store, audit_id, tmp_path / "sheet.xlsx", fw=fw)
-    # row 3 = diskominfo; F = K1, I = K2, L = K3, O = E1; row 4 = dinkes
+    # row 3 = diskominfo; F = K1, J = K2, N = K3, R = E1; row 4 = dinkes
     filled = _fill_xlsx(xlsx, tmp_path / "ana.xlsx", {
-        "F3": "tidak", "L3": "ya", "O3": 1, "F4": "met", "I4": "✓", "AJ3": "checked the footer",
+        "F3": "tidak", "N3": "ya", "R3": 1, "F4": "met", "J4": "✓", "AT3": "checked the footer",
     })
     res = import_sheet(store, filled, reviewer="ana")
     assert (res.audit_id, res.reviews, res.sites, res.reviewers) == (audit_id, 5, 2, ["ana"])
     assert res.per_code == {"K1": 2, "K3": 1, "E1": 1, "K2": 1}
+    # the next export shows the change and who made it beside the machine's verdict
+    again, _ = export_sheet(store, audit_id, tmp_path / "again.xlsx", fw=fw)
+    ws = load_workbook(again)["coding"]
+    assert ws["G3"].value == "met" and ws["H3"].value == "not_met (by ana)"  # diskominfo K1
     final = store.load_audit(audit_id, fw=fw)
     dk = next(s for s in final.sites if s.site_id == "diskominfo")
     assert (dk.verdicts["K1"].verdict, dk.verdicts["K1"].reviewer) == ("not_met", "ana")

@@ -145,8 +145,9 @@ class _Recorder:
         await self.app(scope, receive, send)
 
 
-def build_test_audit(run: Path) -> tuple[str, int, dict[str, str], str]:
-    """The test audit: assessed by the real pipeline from our WARC, hostile evidence added."""
+def build_test_audit(run: Path, db_url: str | None = None) -> tuple[str, int, dict[str, str], str]:
+    """The test audit: assessed by the real pipeline from our WARC, hostile evidence added, stored
+    in a new SQLite file or in the empty database ``db_url`` (PostgreSQL)."""
     ids = write_warc(run / "archive" / "www.warc.gz")
     fw = load_framework("nath-2019")
     audit, pages = assess_archives([run / "archive" / "www.warc.gz"], None, fw, label="test")
@@ -161,7 +162,7 @@ def build_test_audit(run: Path) -> tuple[str, int, dict[str, str], str]:
         Evidence(url="https://www.contoh.go.id/logo.svg", warc_record_id=ids["svg"], snippet="logo",
                  detector="test", warc_file="www.warc.gz"),
     )  # fmt: skip
-    db_url = f"sqlite:///{run / 'govlens.db'}"
+    db_url = db_url or f"sqlite:///{run / 'govlens.db'}"
     store = Store(db_url)
     audit_id = store.save_audit(audit, fw)
     for sid, rows in pages.items():
@@ -175,11 +176,14 @@ def build_test_audit(run: Path) -> tuple[str, int, dict[str, str], str]:
     return db_url, audit_id, ids, site.site_id
 
 
-def start_env(tmp: Path, db_url: str | None = None, archive_dir: Path | None = None) -> WebEnv:
-    """Serve the test audit (or, given ``db_url``, an existing database) on 127.0.0.1:<free port>."""
+def start_env(
+    tmp: Path, db_url: str | None = None, archive_dir: Path | None = None, *, build_url: str | None = None
+) -> WebEnv:
+    """Serve the test audit (built into ``build_url``, else a new SQLite file; or, given ``db_url``,
+    an existing database) on 127.0.0.1:<free port>."""
     run = tmp / "run"
     if db_url is None:
-        db_url, audit_id, ids, site_id = build_test_audit(run)
+        db_url, audit_id, ids, site_id = build_test_audit(run, build_url)
         archive_dir = run / "archive"
     else:
         audit_id, ids, site_id = Store(db_url).latest_audit_id() or 0, {}, ""
@@ -209,13 +213,21 @@ def stop_env(env: WebEnv) -> None:
         env.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def web_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
-    env = start_env(tmp_path_factory.mktemp("web"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def web_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
+    """The dashboard over the test audit, once on SQLite and once on PostgreSQL (same models)."""
+    build_url, drop = None, None
+    if request.param == "postgresql":
+        from conftest_pg import _fresh_pg_database
+
+        build_url, drop = _fresh_pg_database(request.getfixturevalue("pg_base_url"))
+    env = start_env(tmp_path_factory.mktemp("web"), build_url=build_url)
     try:
         yield env
     finally:
         stop_env(env)
+        if drop is not None:
+            drop()
 
 
 # --------------------------------------------------------------------------- unit tests of helpers

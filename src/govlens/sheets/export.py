@@ -2,9 +2,9 @@
 
 Layout (the importer reads exactly this, and any sheet with the same header): row 1 is the
 header; one row per site from row 2 with ``site_id, organisation, url, scan_status, reviewer``,
-then for every criterion code three columns: ``<code>`` (empty, for the coder; a dropdown offers
-met / not_met / needs_review), ``<code> machine`` (the machine's verdict as saved, before any review)
-and ``<code> evidence`` (the first evidence URL, a link in the XLSX), and a last ``notes`` column
+then for every criterion code four columns: ``<code>`` (empty, for the coder; a dropdown offers
+met / not_met / needs_review), ``<code> machine`` (the machine's verdict as saved, before any review),
+``<code> final`` (the value reports use, with the reviewer who set it) and ``<code> evidence`` (the first evidence URL, a link in the XLSX), and a last ``notes`` column
 whose text is kept as the reason of that row's reviews. The header row and the first two columns
 are frozen so the coder always sees which site and which criterion a cell is. A "criteria" sheet
 lists the codes with their labels and what a coder is asked to decide; an "about" sheet records
@@ -38,7 +38,7 @@ MAX_LINKS = 65_530  # and more than this many per worksheet
 def header(codes: list[str]) -> list[str]:
     cols = list(FIXED)
     for c in codes:
-        cols += [c, f"{c} machine", f"{c} evidence"]
+        cols += [c, f"{c} machine", f"{c} final", f"{c} evidence"]
     return [*cols, NOTES]
 
 
@@ -51,20 +51,33 @@ def _codes(audit: AuditResult, fw: Framework | None) -> list[str]:
     return codes
 
 
-def sheet_rows(audit: AuditResult, codes: list[str], hand_coded: bool = False) -> list[list[str]]:
-    """The table as text: machine verdicts and first evidence URLs beside the empty coder cells.
+def sheet_rows(
+    audit: AuditResult, codes: list[str], hand_coded: bool = False, final: AuditResult | None = None
+) -> list[list[str]]:
+    """The table as text: machine verdicts, the final value with who set it, and first evidence
+    URLs beside the empty coder cells.
 
     A hand-coded audit has no machine verdicts (its placeholders are not verdicts), so those
-    columns stay empty there.
+    columns stay empty there. ``final`` is the same audit with reviews applied: a coder sees what
+    earlier reviewers decided (``not_met (by ana)``) next to what the machine proposed.
     """
+    finals = {s.site_id: s for s in final.sites} if final is not None else {}
     rows = []
     for s in audit.sites:
         row = [s.site_id, s.organisation, s.url, str(s.scan_status), ""]
+        fs = finals.get(s.site_id)
         for code in codes:
             v = s.verdicts.get(code)
             machine = "" if v is None or hand_coded else str(v.verdict)
+            fv = fs.verdicts.get(code) if fs is not None else None
+            if fv is None or (hand_coded and fv.source != "review"):
+                final_text = ""
+            elif fv.source == "review":
+                final_text = f"{fv.verdict} (by {fv.reviewer})"
+            else:
+                final_text = str(fv.verdict)
             evidence = next((e.url for e in v.evidence if e.url), "") if v is not None else ""
-            row += ["", machine, evidence]
+            row += ["", machine, final_text, evidence]
         rows.append([*row, ""])
     return rows
 
@@ -92,7 +105,8 @@ def export_sheet(
         except Exception:  # a custom framework file that moved: codes from the audit itself
             fw = None
     hand_coded = bool(store.audit_meta(audit.audit_id).get("hand_coded"))
-    return write_sheet(audit, out_path_xlsx, csv=csv, fw=fw, hand_coded=hand_coded)
+    final = store.load_audit(audit.audit_id, apply_reviews=True)
+    return write_sheet(audit, out_path_xlsx, csv=csv, fw=fw, hand_coded=hand_coded, final=final)
 
 
 def write_sheet(
@@ -101,12 +115,13 @@ def write_sheet(
     csv: bool = True,
     fw: Framework | None = None,
     hand_coded: bool = False,
+    final: AuditResult | None = None,
 ) -> list[Path]:
     """Write the coding sheet of an audit held in memory (a stored one, or a blank hand-coded one
     from :func:`govlens.sheets.hand_coded_audit` for a study that has no run folder yet)."""
     codes = _codes(audit, fw)
     head = header(codes)
-    rows = sheet_rows(audit, codes, hand_coded)
+    rows = sheet_rows(audit, codes, hand_coded, final)
     out = Path(out_path_xlsx)
     if out.suffix.lower() != ".xlsx":
         out = out.with_suffix(".xlsx")
@@ -154,7 +169,10 @@ def _write_xlsx(
             for col, value in enumerate(row):
                 name = head[col]
                 if name.endswith(" evidence") and value:
-                    if links < MAX_LINKS and len(value) <= MAX_URL_LEN:
+                    # only web addresses become links: a crawled page may name `javascript:` or
+                    # `file:` targets, which must stay inert text in a spreadsheet
+                    web = value.lower().startswith(("http://", "https://"))
+                    if web and links < MAX_LINKS and len(value) <= MAX_URL_LEN:
                         ws.write_url(r, col, value, link, string=value)
                         links += 1
                     else:
@@ -163,7 +181,7 @@ def _write_xlsx(
                     ws.write_blank(r, col, None, to_fill)
                 elif not value:
                     continue  # a truly empty cell, not an empty string the importer would have to read
-                elif name.endswith(" machine"):
+                elif name.endswith((" machine", " final")):
                     ws.write_string(r, col, value, machine)
                 else:
                     ws.write_string(r, col, value)

@@ -213,7 +213,7 @@ def _columns(t: Table, codes: list[str], problems: list[str], framework: str) ->
                 problems.append(f"{cell}: column {key!r} appears twice (first in {col_letter(found[low])})")
             found.setdefault(low, i)
             continue
-        m = re.fullmatch(r"(.+?) (machine|evidence)", low)
+        m = re.fullmatch(r"(.+?) (machine|final|evidence)", low)
         if m and m.group(1) in by_lower:
             continue  # what the machine said, for the coder's eyes only
         if low in by_lower:
