@@ -134,3 +134,10 @@ def test_out_must_be_a_folder_and_db_must_be_a_database(tmp_path: Path) -> None:
     (junk / "govlens.db").write_bytes(b"this is not sqlite" * 100)
     code, output = run("report", str(junk))
     assert code == 2 and "not a usable govlens database" in output
+
+
+def test_providers_file_is_checked_before_work(audited: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "providers.yaml"
+    bad.write_text("providers: [{id: x\n", encoding="utf-8")
+    code, output = run("assess", str(audited / "archive"), "--out", str(tmp_path / "o"), "--providers", str(bad))
+    assert code == 2 and "--providers" in output and "line 1" in output

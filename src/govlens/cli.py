@@ -49,6 +49,11 @@ FrameworkOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help=f"Comma-separated report formats: {', '.join(FORMATS)}.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Report language: en or id (Bahasa Indonesia).")]
+ProvidersOpt = Annotated[
+    Path | None,
+    typer.Option("--providers", help="YAML file extending the shipped map of outside service providers "
+                 "(src/govlens/data/providers.yaml; see docs/services.md)."),
+]
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", help="Database URL (default: govlens.db in the run folder; PostgreSQL: postgresql+psycopg://user@host/db)."),
@@ -91,6 +96,24 @@ def _load_portfolio(path: Path) -> Portfolio:
     except PortfolioError as e:
         n = len(e.problems)
         raise fail(f"{path}: {n} problem{'s' * (n != 1)}, nothing was run:\n  " + "\n  ".join(e.problems)) from e
+
+
+def _use_providers(path: Path | None) -> None:
+    """Check a providers file now, and hand it to the stage that reads it (and to local worker
+    processes, which inherit the environment)."""
+    if path is None:
+        return
+    import os
+
+    from govlens.services.providers import load_providers
+
+    import yaml
+
+    try:
+        load_providers(path)
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        raise fail(f"--providers {path}: {e}") from e
+    os.environ["GOVLENS_PROVIDERS"] = str(path.resolve())
 
 
 def _parse_map(values: list[str]) -> list[tuple[str, str]]:
@@ -206,6 +229,7 @@ def audit(
     lang: LangOpt = "en",
     db: DbOpt = None,
     label: Annotated[str, typer.Option(help="A name for this audit (e.g. '2022-11').")] = "",
+    providers: ProvidersOpt = None,
     workers: Annotated[
         int, typer.Option(help="Local worker processes, each crawling and assessing a chunk of organisations.")
     ] = 1,
@@ -221,6 +245,7 @@ def audit(
     """
     formats, lang = _formats(fmt), _lang(lang)
     _out_dir(out_dir)
+    _use_providers(providers)
     pf = _load_portfolio(portfolio)
     fw = _load_framework(framework)
     config = _crawl_config(
@@ -297,12 +322,14 @@ def assess(
     lang: LangOpt = "en",
     db: DbOpt = None,
     label: Annotated[str, typer.Option(help="A name for this audit.")] = "",
+    providers: ProvidersOpt = None,
 ) -> None:
     """Assess saved WARC archives with a framework, offline (re-score an old audit, or a web archive export)."""
     from govlens.pipeline import assess_archives
 
     formats, lang = _formats(fmt), _lang(lang)
     _out_dir(out_dir)
+    _use_providers(providers)
     warcs = _warc_files(warcs)
     pf = _load_portfolio(portfolio) if portfolio else None
     fw = _load_framework(framework)
@@ -338,6 +365,10 @@ def report(
     except LookupError as e:
         raise fail(f"{e} (`govlens audits {run_dir}` lists the stored audits)") from e
     fw = _load_framework(framework or audit.framework_id)
+    from govlens.evaluate.html import load_saved  # `govlens evaluate` saved one: the report shows it
+
+    if (saved := load_saved(run_dir, audit.audit_id)) is not None:
+        audit.extras["evaluation"] = saved
     written = write_reports(audit, fw, out_dir or run_dir, formats, lang)
     print_summary(audit, fw, out, lang)
     if published is not None:
@@ -393,21 +424,38 @@ def evaluate(
     labels: Annotated[Path, typer.Option("--labels", help="Folder of labels/<site>.yaml files.")],
     audit_id: Annotated[int | None, typer.Option("--audit", help="Audit number (default: latest).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write the HTML page here (default: RUN_DIR/evaluation.html).")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option(help="Save evaluation.json and evaluation.html in RUN_DIR; `govlens report` then adds an Evaluation section.")
+    ] = True,
+    confusion: Annotated[
+        int | None, typer.Option("--confusion", help="Print at most this many disagreements (default: all).")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Compare an audit's final verdicts with human labels: precision, recall, F1, agreement per criterion."""
+    """Compare an audit's final verdicts with human labels: precision, recall, F1, kappa, alpha, calibration, disagreements."""
     from govlens.evaluate import evaluate as run_eval
     from govlens.evaluate import render, to_json
+    from govlens.evaluate.html import PAGE_NAME, SAVED_NAME, write_page
 
     if not labels.is_dir():
         raise fail(f"{labels}: not a folder of label files")
     store = _store(db, run_dir)
     audit_ = store.load_audit(audit_id)
     result = run_eval(audit_.sites, labels)
-    render(result, out)
-    if json_out:
-        json_out.write_text(to_json(result), encoding="utf-8")
-        console.print(f"wrote {json_out}")
+    result.audit_id = audit_.audit_id
+    render(result, out, confusion=confusion)
+    targets = [json_out] if json_out else []
+    if save and run_dir.is_dir():
+        targets.append(run_dir / SAVED_NAME)
+    for path in targets:
+        path.write_text(to_json(result), encoding="utf-8")
+        console.print(f"wrote {path}")
+    html_path = html_out or (run_dir / PAGE_NAME if save and run_dir.is_dir() else None)
+    if html_path:
+        console.print(f"wrote {write_page(result, html_path)}")
 
 
 @portfolio_app.command("validate")

@@ -2,7 +2,9 @@
 
 The store puts them on ``AuditResult.extras`` when it loads an audit (``history`` when the
 portfolio has two or more audits, ``availability`` when ``govlens watch`` checks exist); a report
-of an audit built in memory has neither and shows neither. Each section is its own template
+of an audit built in memory has neither and shows neither. ``evaluation`` (the verdicts measured
+against human labels) is put there by ``govlens report`` from the run folder's ``evaluation.json``,
+which ``govlens evaluate`` saves; it is shown as saved, so the labels need not be at hand. Each section is its own template
 partial under ``templates/sections/`` and is rendered here, so adding one touches no existing
 template beyond the single loop that places them.
 """
@@ -86,4 +88,9 @@ def render_sections(data: ReportData) -> list[Markup]:
         env = env or _env()
         out.append(Markup(env.get_template("sections/availability.html.j2").render(
             title=TITLES["availability"][lang], rows=avail, text=state_text)))
+    evaluation = extras.get("evaluation")
+    if isinstance(evaluation, dict) and evaluation.get("criteria"):
+        from govlens.evaluate.html import render_section
+
+        out.append(render_section(evaluation, lang))
     return out
