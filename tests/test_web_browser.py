@@ -16,22 +16,14 @@ from urllib.parse import quote
 
 import pytest
 
+from govlens.crawl.render import CHROMIUM_ARGS
 from govlens.web.archive import record_key
 from test_web_support import PASSWORD, WebEnv, web_env
 
 __all__ = ["web_env"]
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = CHROMIUM_ARGS  # the flags this machine needs, kept in one place
 
 if importlib.util.find_spec("playwright") is None:
     pytest.skip("playwright is not installed (pip install 'govlens[js]')", allow_module_level=True)

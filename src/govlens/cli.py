@@ -105,9 +105,9 @@ def _use_providers(path: Path | None) -> None:
         return
     import os
 
-    from govlens.services.providers import load_providers
-
     import yaml
+
+    from govlens.services.providers import load_providers
 
     try:
         load_providers(path)
@@ -148,6 +148,14 @@ def _store(db: str | None, out_dir: Path) -> Store:
     except SQLAlchemyError as e:
         raise fail(f"{url}: not a usable govlens database ({getattr(e, 'orig', None) or e})") from e
     return store
+
+
+def _run_store(run_dir: Path, db: str | None) -> Store:
+    """The store of an existing run folder (or --db): refused with a hint when there is none."""
+    if db is None and not (run_dir / "govlens.db").is_file():
+        raise fail(f"{run_dir}: no govlens.db here; give a run folder made by `govlens audit`, `assess`, "
+                   "`demo` or `sheet import`, or pass --db")
+    return _store(db, run_dir)
 
 
 def _finish(
@@ -357,9 +365,7 @@ def report(
     from govlens.report import print_summary, write_reports
 
     formats, lang = _formats(fmt), _lang(lang)
-    if db is None and not (run_dir / "govlens.db").is_file():
-        raise fail(f"{run_dir}: no govlens.db here; give a run folder made by `govlens audit`, `assess` or `demo`")
-    store = _store(db, run_dir)
+    store = _run_store(run_dir, db)
     try:
         audit = store.load_audit(audit_id)
     except LookupError as e:
@@ -385,9 +391,7 @@ def audits(
     """List the audits stored in a run folder's database."""
     from rich.table import Table
 
-    if db is None and not (run_dir / "govlens.db").is_file():
-        raise fail(f"{run_dir}: no govlens.db here")
-    store = _store(db, run_dir)
+    store = _run_store(run_dir, db)
     t = Table("id", "label", "portfolio", "framework", "started", "finished", "sites")
     for a in store.list_audits():
         t.add_row(str(a.id), a.label, a.portfolio, f"{a.framework_id} {a.framework_version}", a.started,
@@ -671,9 +675,7 @@ def watch_report_cmd(
     """Per target: uptime over the window, current state, down since / back up after."""
     from govlens.watch.report import render_watch_report, watch_report
 
-    if db is None and not (run_dir / "govlens.db").is_file():
-        raise fail(f"{run_dir}: no govlens.db here")
-    store = _store(db, run_dir)
+    store = _run_store(run_dir, db)
     rows = watch_report(store, portfolio_name, hours)
     if not rows:
         raise fail(f"{run_dir}: no watch checks stored (run `govlens watch PORTFOLIO --out {run_dir}`)", code=1)
@@ -696,9 +698,7 @@ def diff(
     from govlens.diff.core import diff_audits
     from govlens.diff.render import render_diff
 
-    if db is None and not (run_dir / "govlens.db").is_file():
-        raise fail(f"{run_dir}: no govlens.db here")
-    store = _store(db, run_dir)
+    store = _run_store(run_dir, db)
     try:
         result = diff_audits(store, audit_a, audit_b)
     except LookupError as e:
@@ -755,9 +755,7 @@ def sheet_export(
     """Write a coding sheet: one row per site, per criterion an empty cell beside the machine's verdict and evidence."""
     from govlens.sheets import export_sheet
 
-    if db is None and not (run_dir / "govlens.db").is_file():
-        raise fail(f"{run_dir}: no govlens.db here; give a run folder made by `govlens audit`, `demo` or `sheet import`")
-    store = _store(db, run_dir)
+    store = _run_store(run_dir, db)
     try:
         written = export_sheet(store, audit_id, out_file, csv=csv_twin)
     except LookupError as e:
@@ -845,9 +843,7 @@ def agreement(
     """Agreement between reviewers and with the machine: Cohen's kappa per pair, Krippendorff's alpha, per criterion."""
     from govlens.evaluate.agreement import agreement_report, render, to_json
 
-    if db is None and not (run_dir / "govlens.db").is_file():
-        raise fail(f"{run_dir}: no govlens.db here")
-    store = _store(db, run_dir)
+    store = _run_store(run_dir, db)
     try:
         rep = agreement_report(store, audit_id)
     except LookupError as e:

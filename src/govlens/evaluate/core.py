@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -183,7 +184,7 @@ class Reliability:
 
     @classmethod
     def empty(cls, edges: tuple[float, ...] = BIN_EDGES) -> Reliability:
-        return cls([ReliabilityBin(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)])
+        return cls([ReliabilityBin(lo, hi) for lo, hi in pairwise(edges)])
 
     def add(self, confidence: float, correct: bool) -> None:
         c = min(max(float(confidence), 0.0), 1.0)

@@ -263,21 +263,14 @@ def render_section(data: ReportData) -> str:
     """The HTML "Online services" section ("" when no site carries an inventory)."""
     if not any(v.site.services is not None for v in data.sites):
         return ""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
     from markupsafe import Markup
 
-    from govlens.report.html import safe_href
     from govlens.report.i18n import scan_label
 
     lang = data.lang
-    env = Environment(
-        loader=PackageLoader("govlens.report", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["href"] = safe_href
+    from govlens.report.html import _env
+
+    env = _env()  # the report's own environment: the same autoescape and filters
     header, rows = integration_table(data)
     counts = {}
     for v in data.sites:
