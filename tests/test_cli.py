@@ -90,11 +90,12 @@ def test_audit_resumes_and_keeps_both_audits(audited: Path, demo_server: DemoSer
 def test_report_in_indonesian_from_the_store(audited: Path, tmp_path: Path) -> None:
     code, output = run("report", str(audited), "--format", "html,md,csv,xlsx", "--lang", "id", "--out", str(tmp_path))
     assert code == 0, output
-    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    md = (tmp_path / "report.id.md").read_text(encoding="utf-8")
     assert "Penyiaran" in md or "Ringkasan" in md
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "report.id.html").read_text(encoding="utf-8")
     assert 'lang="id"' in html
-    assert (tmp_path / "results.xlsx").stat().st_size > 0
+    assert (tmp_path / "results.id.xlsx").stat().st_size > 0
+    assert not (tmp_path / "report.html").exists()  # the English report is not replaced, nor made
 
 
 def test_reassess_archive_offline_with_another_framework(audited: Path, tmp_path: Path) -> None:

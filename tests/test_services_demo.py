@@ -201,7 +201,7 @@ def test_reports(demo_audit: tuple[AuditResult, Path], tmp_path: Path) -> None:
     assert "<script src" not in page and "http://cdn" not in page.lower()
     md = (tmp_path / "en" / "report.md").read_text(encoding="utf-8")
     assert "## Online services" in md and "| Services listed on the main portal | 13 |" in md
-    idpage = (tmp_path / "id" / "report.html").read_text(encoding="utf-8")
+    idpage = (tmp_path / "id" / "report.id.html").read_text(encoding="utf-8")
     assert "Integrasi dengan portal utama" in idpage and "tidak berfungsi saat diklik" in idpage
     wb = load_workbook(tmp_path / "en" / "results.xlsx", read_only=True)
     assert "Services" in wb.sheetnames

@@ -55,6 +55,18 @@ class RawResponse:
         return None
 
 
+def _public_detail(detail: str, url: str, sent: str) -> str:
+    """An error message about the local copy (``--map``) told in terms of the real address, so a
+    report never names ``127.0.0.1:39041`` where the evidence names ``dinkes.example.go.id``."""
+    if url == sent:
+        return detail
+    real, local = urlsplit(url), urlsplit(sent)
+    for a, b in ((sent, url), (local.netloc, real.netloc), (local.hostname or "", real.hostname or "")):
+        if a:
+            detail = detail.replace(a, b)
+    return detail
+
+
 def classify_exception(exc: BaseException) -> tuple[str, str]:
     """Map aiohttp/asyncio exceptions to the error kinds of docs/architecture.md."""
     detail = f"{type(exc).__name__}: {exc}".strip()[:500]
@@ -196,7 +208,8 @@ class Fetcher:
                     raw.detail = f"body incomplete: {type(exc).__name__}"
                 else:
                     raw.status = None
-                    raw.error, raw.detail = classify_exception(exc)
+                    raw.error, detail = classify_exception(exc)
+                    raw.detail = _public_detail(detail, url, sent)
         return raw
 
     async def fetch(

@@ -37,6 +37,10 @@ def write_reports(
 ) -> list[Path]:
     """Write the requested formats into ``out_dir`` and return the files written.
 
+    Reports in another language than English carry it in their name (``report.id.html``,
+    ``report.id.md``, ``results.id.xlsx``) so an Indonesian report never replaces the English one
+    beside it; JSON and CSV hold codes and figures, not prose, and keep their names.
+
     ``chart_mode`` is ``svg`` (static inline SVG, small), ``vega`` (interactive, one inline copy
     of the Vega bundle, ~0.9 MB more) or ``none``.
     """
@@ -61,7 +65,8 @@ def write_reports(
         made = _write_all(data, tmp, formats, chart_mode)
         written = []
         for p in made:
-            final = out_dir / p.name
+            name = p.name if lang == "en" or p.suffix not in _PROSE else f"{p.stem}.{lang}{p.suffix}"
+            final = out_dir / name
             os.replace(p, final)
             written.append(final)
     finally:
@@ -70,6 +75,7 @@ def write_reports(
 
 
 _TMP_PREFIX = ".govlens-report-"
+_PROSE = (".html", ".md", ".xlsx")  # formats whose text is in the report's language
 
 
 def _write_all(data: ReportData, out_dir: Path, formats: list[str], chart_mode: str) -> list[Path]:

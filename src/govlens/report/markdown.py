@@ -1,21 +1,25 @@
 """Markdown report: the summary table, scores per site and each site's next steps.
 
 Meant for pasting into an issue, a wiki or a memo. Cell text is escaped (pipes, newlines, and
-``<``/``>``/``&`` as entities) because names in a portfolio and summary values may carry markup that
+``<``/``>`` and an entity-like ``&`` as entities) because names in a portfolio and summary values may carry markup that
 a Markdown renderer would otherwise pass through as HTML.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from govlens.report.data import ReportData, model_table, pct, score_text, share_text
 from govlens.report.i18n import scan_label, t
 
+_ENTITY_START = re.compile(r"&(?=#?\w+;)")
+
 
 def esc(value: object) -> str:
     text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # '&' is escaped only where it would start an entity ('Kritik & Saran' stays readable as text)
+    text = _ENTITY_START.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
     return text.replace("[", "\\[").replace("]", "\\]").replace("`", "\\`")
 
