@@ -437,6 +437,10 @@ def evaluate(
     confusion: Annotated[
         int | None, typer.Option("--confusion", help="Print at most this many disagreements (default: all).")
     ] = None,
+    calibrate: Annotated[
+        Path | None,
+        typer.Option("--calibrate", help="Write observed precision / NPV per criterion and detector (calibration YAML) here."),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Compare an audit's final verdicts with human labels: precision, recall, F1, kappa, alpha, calibration, disagreements."""
@@ -460,6 +464,12 @@ def evaluate(
     html_path = html_out or (run_dir / PAGE_NAME if save and run_dir.is_dir() else None)
     if html_path:
         console.print(f"wrote {write_page(result, html_path)}")
+    if calibrate:
+        from govlens.evaluate.calibration import write_calibration
+
+        command = " ".join(["govlens", *sys.argv[1:]]) if sys.argv[1:2] == ["evaluate"] else ""
+        fw_id = getattr(audit_, "framework_id", None)
+        console.print(f"wrote {write_calibration(result, calibrate, command=command, framework=fw_id)}")
 
 
 @portfolio_app.command("validate")

@@ -11,12 +11,24 @@ The rules that matter (docs/frameworks.md explains them for readers of a report)
   saying what was searched; ``assisted`` criteria are only called met on strong evidence
   (a detector use with confidence ≥ ``ASSISTED_MET_CONFIDENCE``), weaker hints go to a person, and
   silence is never turned into not_met; ``manual`` criteria always go to a person, with hints.
+
+Confidence: when the framework names a calibration file (``calibration:``, written by
+``govlens evaluate --calibrate``), a ``met`` verdict's confidence is the observed (smoothed)
+precision of ``met`` verdicts of that criterion and detector on the labelled corpus, and a
+``not_met`` verdict's the observed negative predictive value of the criterion, each only when the
+entry rests on at least ``MIN_CALIBRATION_SUPPORT`` labelled verdicts; otherwise the framework's
+``DetectorUse.confidence`` constants (and the page-count rule for not_met) apply. Calibration
+changes confidences only, never which verdict is given.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from govlens.assess.detectors import REGISTRY, content_pages, indexed, is_broken, site_channels
 from govlens.assess.framework import Criterion, DetectorUse, Framework
@@ -40,6 +52,73 @@ ASSISTED_MET_CONFIDENCE = 0.6
 # Confidence in an assisted "met" is discounted: the rule needs judgement a pattern lacks.
 ASSISTED_DISCOUNT = 0.85
 MAX_EVIDENCE_PER_VERDICT = 8
+# a calibration entry is used only when it rests on at least this many labelled verdicts
+MIN_CALIBRATION_SUPPORT = 3
+
+
+@dataclass
+class Calibration:
+    """Observed accuracy of verdicts on a labelled corpus (``govlens evaluate --calibrate``).
+
+    ``met[(code, detector)]`` / ``met[(code, None)]``: smoothed precision of met verdicts whose
+    first evidence came from ``detector`` / of all met verdicts of the criterion; ``not_met[code]``:
+    smoothed negative predictive value. Entries below ``MIN_CALIBRATION_SUPPORT`` are dropped.
+    """
+
+    met: dict[tuple[str, str | None], float] = field(default_factory=dict)
+    not_met: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], min_support: int = MIN_CALIBRATION_SUPPORT) -> Calibration:
+        cal = cls()
+
+        def ok(e: Any, key: str) -> bool:
+            return isinstance(e, dict) and e.get(key) is not None and int(e.get("support", 0)) >= min_support
+
+        for code, entry in (data.get("criteria") or {}).items():
+            entry = entry or {}
+            if ok(entry.get("met"), "precision"):
+                cal.met[(code, None)] = float(entry["met"]["precision"])
+            for det, e in (entry.get("detectors") or {}).items():
+                if ok(e, "precision"):
+                    cal.met[(code, det)] = float(e["precision"])
+            if ok(entry.get("not_met"), "npv"):
+                cal.not_met[code] = float(entry["not_met"]["npv"])
+        return cal
+
+    def met_confidence(self, code: str, evidence: list[Evidence], default: float) -> float:
+        key = calibration_key(evidence)
+        for k in ((code, key), (code, None)):
+            if k in self.met:
+                return round(self.met[k], 3)
+        return default
+
+    def not_met_confidence(self, code: str, default: float) -> float:
+        return round(self.not_met[code], 3) if code in self.not_met else default
+
+
+def calibration_key(evidence: list[Evidence]) -> str | None:
+    """The detector a met verdict is credited to: the one that produced its first evidence item
+    (the first detector use, in framework order, that fired). The evaluation's calibration writer
+    uses the same function, so the file and the engine agree."""
+    return evidence[0].detector if evidence else None
+
+
+_CAL_CACHE: dict[tuple[Path, float], Calibration] = {}
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    p = Path(path).resolve()
+    key = (p, p.stat().st_mtime)
+    if key not in _CAL_CACHE:
+        _CAL_CACHE[key] = Calibration.from_dict(yaml.safe_load(p.read_text(encoding="utf-8")) or {})
+    return _CAL_CACHE[key]
+
+
+def calibration_of(fw: Framework) -> Calibration | None:
+    """The framework's calibration, or None when it names none (constants are then used)."""
+    path = fw.calibration_path()
+    return load_calibration(path) if path is not None else None
 
 
 @dataclass
@@ -76,7 +155,7 @@ def _searched(c: Criterion) -> str:
     return ", ".join(names) if names else "no detector"
 
 
-def _decide(site: SiteFacts, c: Criterion, n_pages: int) -> Verdict:
+def _decide(site: SiteFacts, c: Criterion, n_pages: int, cal: Calibration | None = None) -> Verdict:
     run = _run(site, c)
     if c.combine == "all" and len({id(u) for u in run.fired}) < len(c.detectors):
         satisfied = bool(run.fired) and len(run.fired) == len(c.detectors)
@@ -101,6 +180,8 @@ def _decide(site: SiteFacts, c: Criterion, n_pages: int) -> Verdict:
         if satisfied and strength >= ASSISTED_MET_CONFIDENCE:
             base.verdict = VerdictValue.MET
             base.confidence = round(strength * ASSISTED_DISCOUNT, 3)
+            if cal is not None:
+                base.confidence = cal.met_confidence(c.code, run.evidence, base.confidence)
             base.reason = f"strong evidence from {_detectors(run)}; a reviewer may confirm"
         elif run.evidence:
             base.confidence = round(strength * 0.5, 3)
@@ -115,12 +196,16 @@ def _decide(site: SiteFacts, c: Criterion, n_pages: int) -> Verdict:
     if satisfied:
         base.verdict = VerdictValue.MET
         base.confidence = round(strength, 3)
+        if cal is not None:
+            base.confidence = cal.met_confidence(c.code, run.evidence, base.confidence)
         base.reason = f"evidence from {_detectors(run)}"
         return base
     base.verdict = VerdictValue.NOT_MET
     base.evidence = []
     # the more pages searched, the more an absence means
     base.confidence = 0.6 if n_pages < 3 else 0.75 if n_pages < 10 else 0.85
+    if cal is not None:
+        base.confidence = cal.not_met_confidence(c.code, base.confidence)
     partial = f" ({len(run.fired)} of {len(c.detectors)} detectors fired; all are required)" if run.fired else ""
     base.reason = f"no passage, link or element matched ({_searched(c)}) on {n_pages} page(s){partial}"
     return base
@@ -152,10 +237,11 @@ def _order(fw: Framework) -> list[Criterion]:
     return done
 
 
-def _prereq(c: Criterion, verdicts: dict[str, Verdict]) -> Verdict | None:
+def _prereq(c: Criterion, verdicts: dict[str, Verdict], cal: Calibration | None = None) -> Verdict | None:
     missing = [r for r in c.requires if verdicts[r].verdict == VerdictValue.NOT_MET]
     if missing:
-        return Verdict(c.code, VerdictValue.NOT_MET, 0.8, [], f"requires {', '.join(missing)}, which is not met",
+        conf = cal.not_met_confidence(c.code, 0.8) if cal is not None else 0.8
+        return Verdict(c.code, VerdictValue.NOT_MET, conf, [], f"requires {', '.join(missing)}, which is not met",
                        decision=c.decision)
     pending = [r for r in c.requires if verdicts[r].verdict == VerdictValue.NEEDS_REVIEW]
     if pending:
@@ -199,13 +285,14 @@ def assess_site(site: SiteFacts, fw: Framework) -> SiteAssessment:
     except ValueError:
         assessable = False
 
+    cal = calibration_of(fw)
     # one SiteIndex (content pages, decoded links, regex answers) shared by every detector use
     with indexed(site, pages):
         for c in _order(fw):
             if no_site:
                 verdicts[c.code] = Verdict(c.code, VerdictValue.NOT_MET, 1.0, [], "no website", decision=c.decision)
                 continue
-            pre = _prereq(c, verdicts)
+            pre = _prereq(c, verdicts, cal)
             if pre is not None:
                 verdicts[c.code] = pre
                 continue
@@ -217,7 +304,7 @@ def assess_site(site: SiteFacts, fw: Framework) -> SiteAssessment:
                     decision=c.decision,
                 )
                 continue
-            verdicts[c.code] = _decide(site, c, n_pages)
+            verdicts[c.code] = _decide(site, c, n_pages, cal)
         socials = [] if no_site else _socials(site)
 
     ordered = {c.code: verdicts[c.code] for _, c in fw.criteria()}

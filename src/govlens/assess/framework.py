@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "frameworks"
 
@@ -74,7 +74,24 @@ class Framework(BaseModel):
     version: str
     title: Text
     source: str = ""  # citation
+    # optional calibration file (written by `govlens evaluate --calibrate`), relative to this file:
+    # observed precision / negative predictive value per criterion and detector, used by the
+    # engine as the confidence of met / not_met verdicts instead of the constants below
+    calibration: str | None = Field(
+        None,
+        description="Calibration YAML (govlens evaluate --calibrate), path relative to the framework file.",
+    )
     models: list[Model]
+    _path: Path | None = PrivateAttr(None)  # the file it was loaded from (set by load_framework)
+
+    def calibration_path(self) -> Path | None:
+        """The calibration file, resolved against the framework file's folder (or the bundled folder)."""
+        if not self.calibration:
+            return None
+        p = Path(self.calibration)
+        if p.is_absolute():
+            return p
+        return (self._path.parent if self._path is not None else FRAMEWORK_DIR) / p
 
     @field_validator("models")
     @classmethod
@@ -150,6 +167,10 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
             loc = _describe_loc(data, err["loc"])
             lines.append(f"{path}: {loc}: {err['msg']}")
         raise FrameworkError("\n".join(lines)) from e
+    fw._path = path.resolve()
+    cal = fw.calibration_path()
+    if cal is not None and not cal.is_file():
+        raise FrameworkError(f"{path}: calibration: no such file {cal}")
     from govlens.assess.detectors import REGISTRY, check_params  # late: detectors import types
 
     problems: list[str] = []

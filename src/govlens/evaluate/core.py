@@ -231,6 +231,9 @@ class EvaluationResult:
     reliability: Reliability = field(default_factory=Reliability.empty)
     audit_id: int | None = None  # set by the caller: a saved evaluation belongs to one audit
     labels_dir: str = ""
+    # every labelled cell with a verdict: (site slug, code, label, verdict); not in the JSON, used
+    # by govlens.evaluate.calibration to write a calibration file
+    cells: list[tuple[str, str, str, Verdict]] = field(default_factory=list, repr=False)
 
     @property
     def alpha(self) -> float | None:
@@ -374,6 +377,8 @@ def evaluate(
             ratings[LABELS][(slug, code)] = label
             ratings[MACHINE][(slug, code)] = verdict if decided else None
             with_review[(slug, code)] = verdict or NO_VERDICT
+            if v is not None:
+                res.cells.append((slug, code, label, v))
             if v is not None and decided:
                 res.reliability.add(v.confidence, verdict == label)
                 if verdict != label:
