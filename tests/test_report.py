@@ -201,7 +201,7 @@ def test_xlsx(reports: dict[str, Path], fw) -> None:
     assert fb[1:7] == [2, 4, 0.5, 0, 2, 0]
     assert any(r[0] == "Organisations with a website" and r[1] == "3/4 (75.0%)" for r in values)
     model_row = next(r for r in values if r[0] == "Broadcasting")
-    assert model_row[3] == pytest.approx(0.6) and model_row[4] == "80.0% (1 sites)"
+    assert model_row[3] == pytest.approx(0.6) and model_row[4] == "80.0% (1 site)"
     ev = wb["Evidence"]
     snippets = [r[9] for r in ev.iter_rows(min_row=2)]
     formula_cell = next(c for c in snippets if c.value == FORMULA)
@@ -303,12 +303,12 @@ def test_summary_table(tmp_path: Path, audit, fw) -> None:
     assert (
         "<td>Broadcasting</td>" in html
         and "60.0%" in html
-        and "80.0% (1 sites)" in html
-        and "40.0% (1 sites)" in html
+        and "80.0% (1 site)" in html
+        and "40.0% (1 site)" in html
     )
     assert "27 rows for 28 organisations &lt;b&gt;" in html
     assert "future_key › answer" in html and "42" in html
-    assert "| Broadcasting | 5 | 2 | 60.0% | 80.0% (1 sites) | 40.0% (1 sites) |" in md
+    assert "| Broadcasting | 5 | 2 | 60.0% | 80.0% (1 site) | 40.0% (1 site) |" in md
     assert "DNS lookup failed" in html  # the list of sites not read
 
 

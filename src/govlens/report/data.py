@@ -300,7 +300,8 @@ def extreme_text(e: dict[str, Any] | None, lang: str) -> str:
     """ "75.0% (7 sites)"."""
     if not e:
         return ""
-    return f"{e.get('pct', 0):.1f}% ({e.get('sites', 0)} {t('n_sites', lang)})"
+    n = e.get("sites", 0)
+    return f"{e.get('pct', 0):.1f}% ({n} {t('n_site' if n == 1 else 'n_sites', lang)})"
 
 
 def pct(x: float | None, digits: int = 1) -> str:

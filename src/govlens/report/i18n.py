@@ -92,6 +92,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "highest": {"en": "Highest", "id": "Tertinggi"},
     "lowest": {"en": "Lowest", "id": "Terendah"},
     "n_sites": {"en": "sites", "id": "situs"},
+    "n_site": {"en": "site", "id": "situs"},
     "broken_links": {"en": "Broken links", "id": "Tautan rusak"},
     "status": {"en": "Status", "id": "Status"},
     "contents": {"en": "Contents", "id": "Daftar isi"},
