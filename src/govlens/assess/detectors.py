@@ -105,27 +105,6 @@ def _is_pattern_param(key: str) -> bool:
 _URL_PARAMS = frozenset({"url", "submit_url", "national"})  # matched without word boundaries
 
 
-def prepare(uses: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """Compile, once, every pattern list these detector uses will ask for (the alternation, its
-    literal pre-check), so the first site assessed does not pay for it and the per-page cost is
-    the same for the first site as for the ten-thousandth. Called by ``load_framework``. Only
-    fills caches: a pattern that does not compile is left for the detector to report, at the same
-    point and with the same error as always."""
-    for _name, params in uses:
-        for key, value in params.items():
-            if not _is_pattern_param(key):
-                continue
-            pats = tuple(str(p) for p in _as_list(value))
-            try:
-                _heads(pats)
-                _compile(pats, key not in _URL_PARAMS and params.get("word_boundary", True) is not False)
-                if key == "post_patterns":
-                    _official_rx(params)
-            except Exception:
-                continue
-    _heads(_DEFAULT_POSTS)
-
-
 # --------------------------------------------------------------------------- helpers
 
 

@@ -192,9 +192,8 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
             problems += [f"{path}: criterion {c.code}: {p}" for p in check_params(d.detector, d.params)]
     if problems:
         raise FrameworkError("\n".join(problems))
-    from govlens.assess.detectors import prepare
-
-    prepare((d.detector, d.params) for _, c in fw.criteria() for d in c.detectors)
+    # Patterns are compiled (and cached) by the detectors on first use, so commands that only
+    # read a stored audit (report, serve, framework list) do not pay for compiling them.
     return fw
 
 

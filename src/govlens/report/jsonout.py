@@ -7,6 +7,7 @@ the assess stage computed it. Strings are written as found; consumers must treat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -35,14 +36,7 @@ def results_dict(data: ReportData) -> dict[str, Any]:
                 "reviewer": v.reviewer,
                 "reason": v.reason,
                 "evidence": [
-                    {
-                        "url": e.url,
-                        "warc_record_id": e.warc_record_id,
-                        "warc_file": e.warc_file,
-                        "snippet": e.snippet,
-                        "detector": e.detector,
-                        "detail": e.detail,
-                    }
+                    dataclasses.asdict(e)  # Evidence's fields are the documented JSON keys
                     for e in v.evidence
                 ],
             }

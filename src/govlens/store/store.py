@@ -12,6 +12,7 @@ the framework shape recorded with the audit.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -318,12 +319,7 @@ class Store:
         evidence = (
             {
                 "verdict_id": ids[(pk, v.code)],
-                "url": e.url,
-                "warc_record_id": e.warc_record_id,
-                "warc_file": e.warc_file,
-                "snippet": e.snippet,
-                "detector": e.detector,
-                "detail": e.detail,
+                **dataclasses.asdict(e),  # the evidence table's columns are Evidence's fields
             }
             for site, pk in zip(sites, site_pks, strict=True)
             for v in site.verdicts.values()
