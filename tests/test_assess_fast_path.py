@@ -84,7 +84,7 @@ def ref_link_patterns(site: SiteFacts, p: dict[str, Any]) -> list[Evidence]:
             if part is None:
                 continue
             lc = site.link_checks.get(lk.url)
-            if p.get("require_live", False) and lc is not None and lc.status is not None and lc.status >= 400:
+            if p.get("require_live", True) and lc is not None and lc.status is not None and lc.status >= 400:
                 continue
             snip = f"{lk.text} → {lk.url or lk.raw_href}" if lk.text else (lk.url or lk.raw_href)
             evs.append(ref_ev(page, snip, "link_patterns", f"link {part} ({lk.kind})"))
@@ -169,7 +169,7 @@ def _uses(detector: str) -> list[dict[str, Any]]:
 
 LINK_VARIANTS = [{}, {"match": "text"}, {"match": "url"}, {"match": "both"}, {"min_words": 3},
                  {"kinds": ["document", "internal"]}, {"regions": ["nav", "footer"]}, {"include_noop": True},
-                 {"max_evidence": 2, "min_matches": 2}, {"require_live": True}, {"max_evidence": 1000}]
+                 {"max_evidence": 2, "min_matches": 2}, {"require_live": False}, {"max_evidence": 1000}]
 SYNTHETIC_LINK = [
     {"text": ["perda|perwal", "sop"], "url": ["perda|sop", "budget"], "also": ["(?:19|20)\\d{2}", "no\\.?\\s*\\d+"]},
     {"text": ["(?:\\w+\\s+){1,3}(?:act|code)"], "exclude": ["ordinances"]},

@@ -53,3 +53,23 @@ def test_evaluate_corpus_report_structure(run_dir: Path, corpus_dir: Path) -> No
     assert res.exit_code == 0, res.output
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert report.count('id="evaluation"') == 1 and "Expected calibration error" in report
+
+
+def test_evaluate_calibrate_writes_a_calibration_the_engine_loads(run_dir: Path, corpus_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    import yaml
+
+    from govlens.assess.engine import load_calibration
+
+    out = tmp_path / "cal" / "nath.yaml"
+    res = CliRunner().invoke(app, ["evaluate", str(run_dir), "--labels", str(corpus_dir / "labels"),
+                                   "--no-save", "--confusion", "0", "--calibrate", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Calibration") and "--calibrate" in text
+    data = yaml.safe_load(text)
+    assert data["sites"] == len(list((corpus_dir / "labels").glob("*.yaml")))
+    e1 = data["criteria"]["E1"]
+    assert e1["met"]["support"] == e1["met"]["tp"] + e1["met"]["fp"] > 0
+    cal = load_calibration(out)
+    assert ("E1", None) in cal.met and 0 < cal.met[("E1", None)] < 1

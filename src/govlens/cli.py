@@ -54,6 +54,12 @@ ProvidersOpt = Annotated[
     typer.Option("--providers", help="YAML file extending the shipped map of outside service providers "
                  "(src/govlens/data/providers.yaml; see docs/services.md)."),
 ]
+SemanticOpt = Annotated[
+    bool | None,
+    typer.Option("--semantic/--no-semantic", help="Use the multilingual semantic matcher for reviewer hints "
+                 "(default: when the 'semantic' extra is installed: pip install 'govlens\\[semantic]').",
+                 show_default=False),
+]
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", help="Database URL (default: govlens.db in the run folder; PostgreSQL: postgresql+psycopg://user@host/db)."),
@@ -96,6 +102,22 @@ def _load_portfolio(path: Path) -> Portfolio:
     except PortfolioError as e:
         n = len(e.problems)
         raise fail(f"{path}: {n} problem{'s' * (n != 1)}, nothing was run:\n  " + "\n  ".join(e.problems)) from e
+
+
+def _use_semantic(flag: bool | None) -> None:
+    """--semantic / --no-semantic, handed to the detector (and worker processes) by environment."""
+    import os
+
+    from govlens.assess.semantic import ENV
+
+    if flag is None:
+        return
+    if flag:
+        from govlens.semantic import available_backends
+
+        if not available_backends():
+            raise fail("--semantic: the semantic matcher is not installed; pip install 'govlens[semantic]'")
+    os.environ[ENV] = "1" if flag else "0"
 
 
 def _use_providers(path: Path | None) -> None:
@@ -245,12 +267,14 @@ def audit(
         str | None,
         typer.Option(help="dask scheduler address (tcp://host:8786), or 'local'; needs pip install 'govlens\\[distributed]'."),
     ] = None,
+    semantic: SemanticOpt = None,
 ) -> None:
     """Crawl every site of a portfolio, archive it as WARC, assess it and write the reports.
 
     An interrupted audit resumes: run the same command again and finished sites are not re-crawled.
     With --workers or --scheduler (docs/scale.md) the same work runs in chunks on worker processes.
     """
+    _use_semantic(semantic)
     formats, lang = _formats(fmt), _lang(lang)
     _out_dir(out_dir)
     _use_providers(providers)
@@ -331,8 +355,10 @@ def assess(
     db: DbOpt = None,
     label: Annotated[str, typer.Option(help="A name for this audit.")] = "",
     providers: ProvidersOpt = None,
+    semantic: SemanticOpt = None,
 ) -> None:
     """Assess saved WARC archives with a framework, offline (re-score an old audit, or a web archive export)."""
+    _use_semantic(semantic)
     from govlens.pipeline import assess_archives
 
     formats, lang = _formats(fmt), _lang(lang)
@@ -409,8 +435,10 @@ def demo(
     render: Annotated[
         bool, typer.Option(help="Render the script-only sample site with Debian's Chromium (needs the 'js' extra: pip install 'govlens\\[js]').")
     ] = False,
+    semantic: SemanticOpt = None,
 ) -> None:
     """Audit the bundled sample sites of 'Kota Demokota', served on 127.0.0.1: runs anywhere, offline."""
+    _use_semantic(semantic)
     from govlens.demo.server import DemoServer, demo_portfolio_path
 
     formats, lang = _formats(fmt), _lang(lang)

@@ -172,6 +172,24 @@ class Document:
     how_typed: str = "extension"  # extension | content_type | magic | anchor
     status: int | None = None  # from the crawl or link check, if known
     periods: list[str] = field(default_factory=list)  # period expressions as written, e.g. "2021-2026"
+    # What the target turned out to be when the archive holds it (extract/site.py):
+    #   document    a file was fetched and read (or could not be read: a scan, an old .doc)
+    #   html        an HTML page that is not an error page (a law's own page, a viewer)
+    #   missing     the fetch failed: 4xx/5xx, network error, redirect loop
+    #   error_page  it answered 200 with the site's "not found" page or another HTML error page
+    #   not_captured  the archive has no fetch of it (a partial copy, a page budget reached)
+    target: str = "not_captured"
+    target_record_id: str = ""
+    target_warc_file: str = ""
+    # What the document is, by its content when it was read, else by its anchor text and name:
+    kind: str = ""  # document_kinds.yaml key or "other"; "" = not typed
+    kind_source: str = ""  # content | link
+    kind_signals: list[str] = field(default_factory=list)
+    kind_passage: str = ""  # the passage that typed it, for evidence
+    number: str = ""  # regulation / decision number, when it is one
+    number_year: int | None = None
+    content_title: str = ""  # the document's own title (metadata or first line)
+    content_chars: int = 0  # how much text was read from it (0: not read, a scan, an old .doc)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Assess stage: a site's facts + a framework (YAML) → one verdict per criterion, scores, advice."""
 
+from govlens.assess import semantic as _semantic  # noqa: F401  (registers semantic_match)
 from govlens.assess.detectors import REGISTRY, detector
 from govlens.assess.engine import assess_site, broken_links, page_independent, recommend
 from govlens.assess.framework import (

@@ -23,7 +23,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
-from govlens.types import Document, Evidence, Link, LinkCheck, LinkKind, PageFacts, SiteFacts, SocialChannel
+from govlens.extract.site import is_broken
+from govlens.types import Document, Evidence, Link, LinkKind, PageFacts, SiteFacts, SocialChannel
 
 DetectorFn = Callable[[SiteFacts, dict[str, Any]], list[Evidence]]
 
@@ -137,7 +138,9 @@ def _compile(patterns: tuple[str, ...], word_boundary: bool) -> re.Pattern[str] 
     if word_boundary:
         if all(_self_contained(p) for p in patterns):
             try:
-                return re.compile("(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?!\\w)", _RX_FLAGS)
+                return re.compile(
+                    "(?<!\\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?!\\w)", _RX_FLAGS
+                )
             except re.error:
                 pass
         body = "|".join(f"(?<!\\w)(?:{p})(?!\\w)" for p in patterns)
@@ -339,8 +342,19 @@ class SiteIndex:
     run, gets a fresh one (``_index``). Nothing outlives the facts it was built from, so a caller
     that edits a SiteFacts between two calls still gets fresh answers."""
 
-    __slots__ = ("_basenames", "_channels", "_folded", "_groups", "_hits", "_links", "_pages", "_texts", "_words",
-                 "site")
+    __slots__ = (
+        "_basenames",
+        "_channels",
+        "_docs",
+        "_folded",
+        "_groups",
+        "_hits",
+        "_links",
+        "_pages",
+        "_texts",
+        "_words",
+        "site",
+    )
 
     def __init__(self, site: SiteFacts, pages: list[PageFacts] | None = None) -> None:
         self.site = site
@@ -353,6 +367,21 @@ class SiteIndex:
         self._texts: dict[tuple[Any, ...], dict[str, list[tuple[str, str]]]] = {}
         self._groups: dict[tuple[frozenset[Any], frozenset[Any], bool], list[tuple[str, str, list[int]]]] = {}
         self._folded: dict[str, str] = {}
+        self._docs: dict[str, Document] | None = None
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        """Every linked document of the content pages by URL; when several pages link the same
+        file, the entry whose target was read wins (they share the target, not the anchor)."""
+        if self._docs is None:
+            docs: dict[str, Document] = {}
+            for page in self.pages:
+                for d in page.documents:
+                    old = docs.get(d.url)
+                    if old is None or (old.kind_source != "content" and d.kind_source == "content"):
+                        docs[d.url] = d
+            self._docs = docs
+        return self._docs
 
     @property
     def pages(self) -> list[PageFacts]:
@@ -537,18 +566,62 @@ def years_in(s: str) -> set[int]:
 
 
 def _link_is_live(site: SiteFacts, url: str) -> bool:
+    """False when the archive shows the target gone: a failed fetch, or an HTML error page
+    answering a document link. A target the archive never fetched is not known dead (a partial
+    copy such as the corpus, a page budget reached)."""
+    doc = _index(site).documents.get(url)
+    if doc is not None and doc.target in DEAD_TARGETS:
+        return False
     lc = site.link_checks.get(url)
     return lc is None or not is_broken(lc)
 
 
-_DEAD_ERRORS = {"dns", "connect", "tls", "timeout", "reset", "redirect_loop", "too_many_redirects", "soft_404"}
+DEAD_TARGETS = frozenset({"missing", "error_page"})
 
 
-def is_broken(lc: LinkCheck) -> bool:
-    """4xx/5xx, a network failure, or a soft 404; robots-disallowed or unchecked links are not."""
-    if lc.status is not None:
-        return lc.status >= 400
-    return (lc.error or "") in _DEAD_ERRORS
+def _doc_kinds(params: dict[str, Any]) -> frozenset[str]:
+    return frozenset(_as_list(params.get("doc_kinds")))
+
+
+def _read_as_other_kind(doc: Document | None, kinds: frozenset[str]) -> bool:
+    """The document was opened and is not what the criterion asks for: a link called "Renstra"
+    to a meeting invitation is no strategic plan, whatever its anchor says. A document read as
+    "other" vetoes only when there was enough of it to read (a title of its own or a paragraph of
+    text): a scan with no text layer, or a two-word cover page, cannot contradict its link."""
+    if not kinds or doc is None or doc.kind_source != "content" or doc.kind in kinds:
+        return False
+    if doc.kind == "other":
+        return bool(doc.content_title) and doc.content_chars >= OTHER_VETO_CHARS
+    return True
+
+
+# a document typed "other" must have this much text before it can contradict its link
+OTHER_VETO_CHARS = 100
+
+
+def _doc_evidence(doc: Document, name: str) -> Evidence:
+    """Evidence from inside a document that was read: its own record and the passage that typed it."""
+    what = doc.kind
+    if doc.number:
+        what += f" no. {doc.number}" + (f" ({doc.number_year})" if doc.number_year else "")
+    years = f"; about {','.join(map(str, doc.years))}" if doc.years else ""
+    title = doc.content_title or doc.text or doc.url
+    passage = doc.kind_passage
+    snippet = (
+        title
+        if not passage
+        or passage.lower() in title.lower()
+        or title.lower() in passage.lower()[: len(title) + 5]
+        else f"{title} — {passage}"
+    )
+    return Evidence(
+        url=doc.url,
+        warc_record_id=doc.target_record_id,
+        warc_file=doc.target_warc_file,
+        snippet=_short(snippet),
+        detector=name,
+        detail=f"document read ({doc.file_type}): {what}, by {', '.join(doc.kind_signals[:2])}{years}",
+    )
 
 
 def _basename(url: str) -> str:
@@ -565,7 +638,16 @@ def _words(s: str) -> int:
 
 @detector(
     "text_patterns",
-    params=("patterns", "fields", "exclude", "near", "near_window", "word_boundary", "min_matches", "min_pages"),
+    params=(
+        "patterns",
+        "fields",
+        "exclude",
+        "near",
+        "near_window",
+        "word_boundary",
+        "min_matches",
+        "min_pages",
+    ),
 )
 def text_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """Passages matching any of ``patterns`` in the chosen fields (default: main text, headings,
@@ -635,7 +717,9 @@ class _Enough:
 
     __slots__ = ("cap", "keys", "min_matches", "min_pages", "pages", "snips")
 
-    def __init__(self, params: dict[str, Any], matches_key: str | None = None, pages_key: str | None = None) -> None:
+    def __init__(
+        self, params: dict[str, Any], matches_key: str | None = None, pages_key: str | None = None
+    ) -> None:
         try:
             self.cap = int(params.get("max_evidence", DEFAULT_MAX_EVIDENCE))
             self.min_matches = int(params.get(matches_key, 1)) if matches_key else 0
@@ -687,7 +771,11 @@ def _link_matches(lk: Link, params: dict[str, Any]) -> str | None:
     t_hit = bool(trx and trx.search(lk.text or ""))
     u_hit = bool(urx and urx.search(href or ""))
     mode = params.get("match", "either")
-    if (mode == "text" and not t_hit) or (mode == "url" and not u_hit) or (mode == "both" and not (t_hit and u_hit)):
+    if (
+        (mode == "text" and not t_hit)
+        or (mode == "url" and not u_hit)
+        or (mode == "both" and not (t_hit and u_hit))
+    ):
         return None
     if not (t_hit or u_hit):
         return None
@@ -762,8 +850,10 @@ class _LinkRule:
         def decide(text: str, href: str) -> str | None:
             t_hit = trx is not None and _memo_search(tm, trx, text, ix, th)
             u_hit = urx is not None and _memo_search(um, urx, href, ix, uh)
-            if (mode == "text" and not t_hit) or (mode == "url" and not u_hit) or (
-                mode == "both" and not (t_hit and u_hit)
+            if (
+                (mode == "text" and not t_hit)
+                or (mode == "url" and not u_hit)
+                or (mode == "both" and not (t_hit and u_hit))
             ):
                 return None
             if not (t_hit or u_hit):
@@ -825,7 +915,7 @@ def _document_part(site: SiteFacts, params: dict[str, Any]) -> Callable[[Documen
 
 _LINK_PARAMS = (
     "text", "url", "match", "also", "exclude", "kinds", "regions", "min_words", "require_live",
-    "include_noop", "min_matches",
+    "include_noop", "min_matches", "doc_kinds",
 )  # fmt: skip
 
 
@@ -836,12 +926,18 @@ def link_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     year, so 'Peraturan' as a menu item is not a posted regulation); ``min_words`` asks the anchor
     to name something specific unless the target itself matched.
 
-    ``require_live`` (default False): CODING.md counts a link that names a specific document even
-    when its target is dead in the captured copy, because the copy dropped PDFs and images. Set it
-    for criteria about a working service, where a link to a 404 shows nothing usable."""
+    ``require_live`` (default True): a link whose target the archive shows gone (a failed fetch,
+    an HTML error page for a file) is no evidence; a target the archive never fetched still is
+    (CODING.md: the corpus copy dropped its PDFs, so their links name documents the real site
+    had). ``require_live: false`` counts dead links too. ``doc_kinds`` drops a link to a document
+    that was opened and is a different kind (see document_patterns)."""
     evs: list[Evidence] = []
+    kinds = _doc_kinds(params)
+    docs = _index(site).documents if kinds else {}
     for page, lk, part in _link_parts(site, params):
-        if params.get("require_live", False) and not _link_is_live(site, lk.url):
+        if params.get("require_live", True) and not _link_is_live(site, lk.url):
+            continue
+        if kinds and _read_as_other_kind(docs.get(lk.url), kinds):
             continue
         snip = f"{lk.text} → {lk.url or lk.raw_href}" if lk.text else (lk.url or lk.raw_href)
         evs.append(_ev(page, snip, "link_patterns", f"link {part} ({lk.kind})"))
@@ -853,30 +949,62 @@ def link_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
 @detector(
     "document_patterns",
     params=("text", "url", "match", "also", "exclude", "file_types", "min_count", "min_distinct_years",
-            "require_live", "min_words"),
+            "require_live", "min_words", "doc_kinds", "same_kind"),
 )  # fmt: skip
 def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
-    """Posted documents (PDF, DOC, XLS... found by the extractor) whose title or URL match.
-    ``min_distinct_years`` asks for documents covering at least that many years between them
-    (A3: reports for more than one period); ``min_count`` for that many matching documents."""
+    """Posted documents (PDF, DOC, XLS... found by the extractor) whose title or URL match, or,
+    with ``doc_kinds``, that were opened and read as one of those kinds (extract/doctype.py): a
+    file called ``dokumen-2.pdf`` that is the LKjIP counts, and a file called ``renstra.pdf`` that
+    is an invitation does not. ``min_distinct_years`` asks for documents covering at least that
+    many years between them (A3: reports for more than one period), years read from inside the
+    document when it was opened; ``min_count`` for that many matching documents; ``same_kind``
+    asks the count and years of documents of one kind (a series). Dead targets
+    are dropped unless ``require_live: false`` (see link_patterns)."""
+    hits = _document_hits(site, params)
+    if not params.get("same_kind"):
+        return _years_gate([(e, ys) for e, ys, _, _ in hits], params, "document_patterns")
+    # a series is reports of one kind: LKjIP 2021 and LKjIP 2022, not an LKjIP and a budget
+    by_kind: dict[str, list[tuple[Evidence, set[int]]]] = {}
+    for e, ys, _, kind in hits:
+        by_kind.setdefault(kind, []).append((e, ys))
+    for group in by_kind.values():
+        found = _years_gate(group, params, "document_patterns")
+        if found:
+            return found
+    return []
+
+
+def _document_hits(site: SiteFacts, params: dict[str, Any]) -> list[tuple[Evidence, set[int], str, str]]:
+    """(evidence, years, document URL, kind) of every matching document, before the count and years gate."""
     ftypes = set(_as_list(params.get("file_types")))
-    hits: list[tuple[Evidence, set[int]]] = []
-    doc_part = _document_part(site, params)
+    kinds = _doc_kinds(params)
+    hits: list[tuple[Evidence, set[int], str, str]] = []
+    doc_part = _document_part(site, params) if params.get("text") or params.get("url") else (lambda d: None)
     for page in _index(site).pages:
         for d in page.documents:
             if ftypes and d.file_type not in ftypes:
                 continue
-            part = doc_part(d)
-            if part is None:
-                continue
-            if params.get("require_live", False) and (
-                (d.status is not None and d.status >= 400) or not _link_is_live(site, d.url)
+            if params.get("require_live", True) and (
+                d.target in DEAD_TARGETS
+                or (d.status is not None and d.status >= 400)
+                or not _link_is_live(site, d.url)
             ):
                 continue
             ys = set(d.years) | years_in(d.text) | years_in(d.url)
+            if kinds and d.kind_source == "content" and d.kind in kinds:
+                hits.append((_doc_evidence(d, "document_patterns"), ys, d.url, d.kind))
+                continue
+            if _read_as_other_kind(d, kinds):
+                continue
+            part = doc_part(d)
+            if part is None:
+                continue
             snip = f"{d.text} → {d.url}" if d.text else d.url
-            hits.append((_ev(page, snip, "document_patterns", f"document {part} ({d.file_type})"), ys))
-    return _years_gate(hits, params, "document_patterns")
+            detail = f"document {part} ({d.file_type})"
+            if d.target == "not_captured":
+                detail += "; target not in the archive"
+            hits.append((_ev(page, snip, "document_patterns", detail), ys, d.url, d.kind or "other"))
+    return hits
 
 
 def _years_gate(hits: list[tuple[Evidence, set[int]]], params: dict[str, Any], name: str) -> list[Evidence]:
@@ -900,18 +1028,29 @@ def _years_gate(hits: list[tuple[Evidence, set[int]]], params: dict[str, Any], n
 @detector(
     "dated_items",
     params=("text", "url", "match", "also", "exclude", "kinds", "min_words", "include_noop", "regions",
-            "require_live", "min_count", "min_distinct_years", "file_types"),
+            "require_live", "min_count", "min_distinct_years", "file_types", "doc_kinds"),
 )  # fmt: skip
 def dated_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """Links *and* documents matching the patterns, pooled, with the years they name: 'at least two
     dated reports' (A3) is a statement about the set, not about one link."""
     hits: list[tuple[Evidence, set[int]]] = []
+    doc_urls: set[str] = set()
+    for e, ys, url, _ in _document_hits(site, params):
+        e.detector = "dated_items"
+        hits.append((e, ys))
+        doc_urls.add(url)
+    kinds = _doc_kinds(params)
+    docs = _index(site).documents
     for page, lk, part in _link_parts(site, params):
+        if lk.url in doc_urls:
+            continue  # the document itself is already counted, with the years read inside it
+        if params.get("require_live", True) and not _link_is_live(site, lk.url):
+            continue
+        if kinds and _read_as_other_kind(docs.get(lk.url), kinds):
+            continue
         ys = years_in(lk.text) | years_in(lk.url)
         snip = f"{lk.text} → {lk.url}" if lk.text else lk.url
         hits.append((_ev(page, snip, "dated_items", f"link {part}"), ys))
-    for e in document_patterns(site, {**params, "min_count": 1, "min_distinct_years": 0, "max_evidence": 1000}):
-        hits.append((e, years_in(e.snippet)))
     return _years_gate(hits, params, "dated_items")
 
 
@@ -941,8 +1080,10 @@ def _vertical_series(s: str, min_years: int, max_years: int, gap: int = 60) -> I
 
     def flush() -> Iterator[tuple[int, int, int]]:
         ys = [int(m.group(1)) for m in run]
-        if min_years <= len(set(ys)) <= max_years and len(set(ys)) == len(ys) and (
-            ys == sorted(ys) or ys == sorted(ys, reverse=True)
+        if (
+            min_years <= len(set(ys)) <= max_years
+            and len(set(ys)) == len(ys)
+            and (ys == sorted(ys) or ys == sorted(ys, reverse=True))
         ):
             yield run[0].start(), run[-1].end() + gap, len(ys)
 
@@ -992,7 +1133,11 @@ def year_series(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
 
 
 def _year_rows(
-    s: str, min_years: int, max_years: int, window: int, rx: re.Pattern[str] | None,
+    s: str,
+    min_years: int,
+    max_years: int,
+    window: int,
+    rx: re.Pattern[str] | None,
     heads: re.Pattern[str] | None = None,
 ) -> list[tuple[str, str]]:
     """(snippet, what was seen) of every year series in ``s``, in the order ``year_series``
@@ -1075,6 +1220,7 @@ def _record_at(site: SiteFacts, url: str) -> tuple[str, str]:
     """The archived exchange (or failed attempt) at ``url``, so even address-only evidence points
     into the archive: the page answered there, else the fetch record of that URL; ("", "") when
     the archive holds neither (a portfolio row that was never crawled)."""
+
     def same(a: str) -> bool:
         return a.rstrip("/").lower() == url.rstrip("/").lower()
 
@@ -1196,7 +1342,9 @@ def social_channels(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     chans = [
         (p, c)
         for p, c in site_channels(site)
-        if (not plats or c.platform in plats) and c.platform not in skip and (not sources or c.source in sources)
+        if (not plats or c.platform in plats)
+        and c.platform not in skip
+        and (not sources or c.source in sources)
     ]
     if len(chans) < int(params.get("min", 1)):
         return []
@@ -1268,7 +1416,9 @@ def _official_rx(params: dict[str, Any]) -> tuple[re.Pattern[str], re.Pattern[st
 
 def _plausible_name(name: str, stop: set[str]) -> bool:
     toks = [t.strip(".,'’").lower() for t in name.split()]
-    toks = [t for t in toks if t not in {"dr", "drs", "dra", "ir", "h", "hj", "prof", "mr", "mrs", "ms", "hon"}]
+    toks = [
+        t for t in toks if t not in {"dr", "drs", "dra", "ir", "h", "hj", "prof", "mr", "mrs", "ms", "hon"}
+    ]
     return len(toks) >= 2 and not any(t in stop for t in toks)
 
 
@@ -1351,11 +1501,21 @@ def _form_matches(f: Any, params: dict[str, Any]) -> bool:
         return False
     if len(f.fields) < int(params.get("min_fields", 1)):
         return False
-    if params.get("require_action", True) and (not f.action or f.action.strip() in {"#", ""}
-                                                  or f.action.lower().startswith("javascript")):
+    if params.get("require_action", True) and (
+        not f.action or f.action.strip() in {"#", ""} or f.action.lower().startswith("javascript")
+    ):
+        return False
+    if not params.get("require_action", True) and not can_submit(f):
         return False
     ft = _rx(params, "form_text")
     return not (ft is not None and not ft.search(_clean(" ".join([f.text, *f.fields]))))
+
+
+def can_submit(f: Any) -> bool:
+    """A form a visitor can send: no action attribute posts to the page itself, which is how most
+    CMS forms work; an action of "#" or "javascript:" sends nothing without scripts we did not run."""
+    action = (f.action or "").strip().lower()
+    return action != "#" and not action.startswith("javascript")
 
 
 @detector("forms", params=("kinds", "form_kinds", "min_fields", "require_action", "form_text"))
@@ -1410,23 +1570,41 @@ def complaint_channel(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     tracking, published responses, 'tindak lanjut', 'balasan'). A link to the national complaint
     platform (``national``, e.g. lapor.go.id / SP4N-LAPOR!) is enough on its own: that platform
     tracks and answers by design. Each evidence item says which part it shows."""
-    national = link_patterns(site, {"url": params.get("national"), "text": params.get("national_text"),
-                                    "max_evidence": 3}) if params.get("national") else []
+    national = (
+        link_patterns(
+            site, {"url": params.get("national"), "text": params.get("national_text"), "max_evidence": 3}
+        )
+        if params.get("national")
+        else []
+    )
     for e in national:
         e.detector, e.detail = "complaint_channel", f"national platform: {e.detail}"
     submit: list[Evidence] = []
-    for e in forms(site, {"kinds": _as_list(params.get("form_kinds")) or ["complaint", "contact"],
-                          "min_fields": params.get("min_fields", 2), "require_action": False}):
+    for e in forms(
+        site,
+        {
+            "kinds": _as_list(params.get("form_kinds")) or ["complaint", "contact"],
+            "min_fields": params.get("min_fields", 2),
+            "require_action": False,
+        },
+    ):
         e.detector, e.detail = "complaint_channel", f"submit: {e.detail}"
         submit.append(e)
     if params.get("submit_text") or params.get("submit_url"):
-        for e in link_patterns(site, {"text": params.get("submit_text"), "url": params.get("submit_url"),
-                                      "max_evidence": 3}):
+        for e in link_patterns(
+            site, {"text": params.get("submit_text"), "url": params.get("submit_url"), "max_evidence": 3}
+        ):
             e.detector, e.detail = "complaint_channel", f"submit: {e.detail}"
             submit.append(e)
-    follow = text_patterns(site, {"patterns": params.get("followup"), "max_evidence": 3,
-                                  "fields": _as_list(params.get("followup_fields"))
-                                  or ["text", "full_text", "headings", "link_text", "form_text"]})
+    follow = text_patterns(
+        site,
+        {
+            "patterns": params.get("followup"),
+            "max_evidence": 3,
+            "fields": _as_list(params.get("followup_fields"))
+            or ["text", "full_text", "headings", "link_text", "form_text"],
+        },
+    )
     for e in follow:
         e.detector, e.detail = "complaint_channel", f"follow-up: {e.detail}"
     if national:
@@ -1436,31 +1614,50 @@ def complaint_channel(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     return []
 
 
-@detector("poll", params=("text", "url", "patterns", "fields", "result_patterns", "form_text", "min_fields"))
+@detector(
+    "poll",
+    params=("text", "url", "patterns", "fields", "result_patterns", "published_patterns", "form_text", "min_fields"),
+)
 def poll(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
-    """I5: a poll or debate space that takes input (a poll form, a comment form, a link to a poll or
-    forum) or publishes results (``result_patterns`` in the page text: 'hasil polling', 'results',
-    an index value)."""
-    evs: list[Evidence] = []
-    for e in forms(site, {"kinds": ["poll"], "min_fields": params.get("min_fields", 1), "require_action": False}):
-        e.detector = "poll"
-        evs.append(e)
+    """I5: a poll or debate space that takes input or publishes results; a page that only talks
+    about a poll is neither. Input: a poll form that can be sent, a comment form (``form_text``),
+    or a live link to a poll or forum (``text`` / ``url``). Results: ``result_patterns`` in the
+    page text ('hasil polling', 'poll results', an index value), or published contributions
+    (``published_patterns``: a "recent comments" block showing what readers wrote). ``patterns`` (a page that calls
+    itself a debate space, 'tulis komentar', 'forum diskusi') support either but never count
+    alone. Each evidence item's detail starts with the part it shows: input, results or space."""
+    inputs: list[Evidence] = []
+    for e in forms(
+        site, {"kinds": ["poll"], "min_fields": params.get("min_fields", 1), "require_action": False}
+    ):
+        e.detector, e.detail = "poll", f"input: {e.detail}"
+        inputs.append(e)
     if params.get("form_text"):
-        for e in forms(site, {"form_text": params["form_text"], "min_fields": params.get("min_fields", 1),
-                              "require_action": False}):
-            e.detector = "poll"
-            evs.append(e)
+        for e in forms(
+            site,
+            {
+                "form_text": params["form_text"],
+                "min_fields": params.get("min_fields", 1),
+                "require_action": False,
+            },
+        ):
+            e.detector, e.detail = "poll", f"input: {e.detail}"
+            inputs.append(e)
     if params.get("text") or params.get("url"):
         for e in link_patterns(site, {"text": params.get("text"), "url": params.get("url")}):
-            e.detector = "poll"
-            evs.append(e)
-    for key in ("patterns", "result_patterns"):
+            e.detector, e.detail = "poll", f"input: {e.detail}"
+            inputs.append(e)
+    found: dict[str, list[Evidence]] = {"results": [], "space": []}
+    for key, part in (("result_patterns", "results"), ("published_patterns", "results"), ("patterns", "space")):
         if params.get(key):
             tp = {"patterns": params[key], "fields": params.get("fields") or ["text", "headings"]}
+            what = "published contributions" if key == "published_patterns" else part
             for e in text_patterns(site, tp):
-                e.detector, e.detail = "poll", f"{'results' if key == 'result_patterns' else 'space'}: {e.detail}"
-                evs.append(e)
-    return _limit(evs, params)
+                e.detector, e.detail = "poll", f"{what}: {e.detail}"
+                found[part].append(e)
+    if not inputs and not found["results"]:
+        return []
+    return _limit(inputs + found["results"] + found["space"], params)
 
 
 # --------------------------------------------------------------------------- news / information
@@ -1512,8 +1709,14 @@ def news_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
                     for snip, matched in hit:
                         evs.append(_ev(page, snip, "news_items", f"section: /{matched}/"))
         if min_words and _words(page.text) >= min_words:
-            evs.append(_ev(page, f"{page.title}: {page.text[:200]}", "news_items",
-                           f"information page ({_words(page.text)} words)"))
+            evs.append(
+                _ev(
+                    page,
+                    f"{page.title}: {page.text[:200]}",
+                    "news_items",
+                    f"information page ({_words(page.text)} words)",
+                )
+            )
     if len({e.snippet for e in dated}) >= int(params.get("min_dated", 3)):
         evs = dated[:3] + evs
     return _limit(evs, params)

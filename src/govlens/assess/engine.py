@@ -126,6 +126,7 @@ class _Run:
     evidence: list[Evidence]
     fired: list[DetectorUse]
     errors: list[str]
+    hints: list[Evidence] = field(default_factory=list)  # from role: hint uses, never deciding
 
 
 def page_independent(c: Criterion) -> bool:
@@ -135,6 +136,7 @@ def page_independent(c: Criterion) -> bool:
 
 def _run(site: SiteFacts, c: Criterion) -> _Run:
     evs: list[Evidence] = []
+    hints: list[Evidence] = []
     fired: list[DetectorUse] = []
     errors: list[str] = []
     for use in c.detectors:
@@ -144,10 +146,20 @@ def _run(site: SiteFacts, c: Criterion) -> _Run:
             log.exception("detector %s failed on %s (%s)", use.detector, site.site_id, c.code)
             errors.append(f"{use.detector}: {type(e).__name__}: {e}")
             continue
-        if found:
+        if found and use.role == "hint":
+            hints.extend(found)
+        elif found:
             fired.append(use)
             evs.extend(found)
-    return _Run(evs[:MAX_EVIDENCE_PER_VERDICT], fired, errors)
+    # two uses finding the same passage on the same page (a document matched by its name and by
+    # its content) are one piece of evidence; the first use keeps the credit
+    seen: set[tuple[str, str]] = set()
+    uniq = []
+    for e in evs:
+        if (e.url, e.snippet) not in seen:
+            seen.add((e.url, e.snippet))
+            uniq.append(e)
+    return _Run(uniq[:MAX_EVIDENCE_PER_VERDICT], fired, errors, hints[:MAX_EVIDENCE_PER_VERDICT])
 
 
 def _searched(c: Criterion) -> str:
@@ -157,14 +169,15 @@ def _searched(c: Criterion) -> str:
 
 def _decide(site: SiteFacts, c: Criterion, n_pages: int, cal: Calibration | None = None) -> Verdict:
     run = _run(site, c)
-    if c.combine == "all" and len({id(u) for u in run.fired}) < len(c.detectors):
-        satisfied = bool(run.fired) and len(run.fired) == len(c.detectors)
+    deciding = [u for u in c.detectors if u.role == "decide"]
+    if c.combine == "all" and len({id(u) for u in run.fired}) < len(deciding):
+        satisfied = bool(run.fired) and len(run.fired) == len(deciding)
     else:
         satisfied = bool(run.fired)
     err = f" (detector errors: {'; '.join(run.errors)})" if run.errors else ""
     strength = max((u.confidence for u in run.fired), default=0.0)
-    base = Verdict(code=c.code, verdict=VerdictValue.NEEDS_REVIEW, confidence=0.0, evidence=run.evidence,
-                   decision=c.decision)
+    base = Verdict(code=c.code, verdict=VerdictValue.NEEDS_REVIEW, confidence=0.0,
+                   evidence=(run.evidence + run.hints)[:MAX_EVIDENCE_PER_VERDICT], decision=c.decision)
     if run.errors and not satisfied:
         base.reason = f"a detector failed, so the result is not trusted{err}"
         return base
@@ -183,7 +196,7 @@ def _decide(site: SiteFacts, c: Criterion, n_pages: int, cal: Calibration | None
             if cal is not None:
                 base.confidence = cal.met_confidence(c.code, run.evidence, base.confidence)
             base.reason = f"strong evidence from {_detectors(run)}; a reviewer may confirm"
-        elif run.evidence:
+        elif run.evidence or run.hints:
             base.confidence = round(strength * 0.5, 3)
             base.reason = f"only weak or partial evidence from {_detectors(run)}: needs a person{err}"
         else:
@@ -199,6 +212,13 @@ def _decide(site: SiteFacts, c: Criterion, n_pages: int, cal: Calibration | None
         if cal is not None:
             base.confidence = cal.met_confidence(c.code, run.evidence, base.confidence)
         base.reason = f"evidence from {_detectors(run)}"
+        return base
+    if run.hints:
+        base.confidence = 0.0
+        base.reason = (
+            f"{_searched(c)} found no firm evidence, but the semantic matcher found "
+            f"{len(run.hints)} passage(s) close to the criterion: needs a person{err}"
+        )
         return base
     base.verdict = VerdictValue.NOT_MET
     base.evidence = []

@@ -45,6 +45,31 @@ class DetectorUse(BaseModel):
     detector: str
     params: dict[str, Any] = Field(default_factory=dict)
     confidence: float = Field(0.8, ge=0.0, le=1.0)
+    # decide: evidence from this use can settle the criterion; hint: it is shown to a reviewer
+    # and can turn a silent "not met" into "needs review", but never makes a criterion met
+    role: Literal["decide", "hint"] = "decide"
+
+
+class SemanticDefaults(BaseModel):
+    """The optional semantic matcher (``pip install 'govlens[semantic]'``), added to every criterion
+    not in ``skip``: it scores the site's titles, headings and link texts against the criterion's
+    label and description in both languages. Without the extra installed it finds nothing, and
+    the pattern detectors decide alone."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["decide", "hint"] = "hint"
+    confidence: float = Field(0.5, ge=0.0, le=1.0)
+    threshold: float = Field(0.6, ge=0.0, le=1.0, description="Calibrated similarity (0..1) a text needs.")
+    fields: list[str] = Field(default_factory=lambda: ["title", "headings", "link_text"])
+    min_words: int = Field(2, ge=1)
+    top_k: int = Field(3, ge=1, le=20)
+    backend: str = "auto"
+    skip: list[str] = Field(default_factory=list, description="Criterion codes the matcher is not added to.")
+    decisions: list[Literal["auto", "assisted", "manual"]] = Field(
+        default_factory=lambda: ["assisted", "manual"],
+        description="Criteria of these decision modes get the matcher (a hint on an auto criterion "
+        "turns a silent not_met into needs_review).",
+    )
 
 
 class Criterion(BaseModel):
@@ -89,6 +114,7 @@ class Framework(BaseModel):
         None,
         description="Calibration YAML (govlens evaluate --calibrate), path relative to the framework file.",
     )
+    semantic: SemanticDefaults | None = None
     models: list[Model]
     _path: Path | None = PrivateAttr(None)  # the file it was loaded from (set by load_framework)
 
@@ -179,6 +205,7 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
     cal = fw.calibration_path()
     if cal is not None and not cal.is_file():
         raise FrameworkError(f"{path}: calibration: no such file {cal}")
+    _add_semantic(fw)
     from govlens.assess.detectors import REGISTRY, check_params  # late: detectors import types
 
     problems: list[str] = []
@@ -195,6 +222,35 @@ def load_framework(name_or_path: str | Path = "nath-2019") -> Framework:
     # Patterns are compiled (and cached) by the detectors on first use, so commands that only
     # read a stored audit (report, serve, framework list) do not pay for compiling them.
     return fw
+
+
+def _add_semantic(fw: Framework) -> None:
+    """Give every criterion the framework's semantic matcher use, with the criterion's own words
+    (label and description, English and Indonesian) as what the matcher looks for."""
+    sem = fw.semantic
+    if sem is None:
+        return
+    for _, c in fw.criteria():
+        if c.code in sem.skip or c.decision not in sem.decisions or any(
+            d.detector == "semantic_match" for d in c.detectors
+        ):
+            continue
+        queries = [t for t in (c.label.en, c.label.id, c.description.en, c.description.id) if t]
+        c.detectors.append(
+            DetectorUse(
+                detector="semantic_match",
+                role=sem.role,
+                confidence=sem.confidence,
+                params={
+                    "queries": queries,
+                    "threshold": sem.threshold,
+                    "fields": list(sem.fields),
+                    "min_words": sem.min_words,
+                    "top_k": sem.top_k,
+                    "backend": sem.backend,
+                },
+            )
+        )
 
 
 def _describe_loc(data: Any, loc: tuple[Any, ...]) -> str:

@@ -15,10 +15,14 @@ D = "demokota.go.id"
 class DemoDocument(NamedTuple):
     title: str
     lines: tuple[str, ...] = ()
+    fmt: str = "pdf"  # pdf | docx | xlsx
 
 
-def _doc(title: str, *lines: str) -> DemoDocument:
-    return DemoDocument(title, (*lines, "Dokumen contoh govlens demo - Kota Demokota adalah kota fiktif."))
+_NOTE = "Dokumen contoh govlens demo - Kota Demokota adalah kota fiktif."
+
+
+def _doc(title: str, *lines: str, fmt: str = "pdf") -> DemoDocument:
+    return DemoDocument(title, (*lines, _NOTE), fmt)
 
 
 DOCUMENTS: dict[tuple[str, str], DemoDocument] = {
@@ -26,6 +30,11 @@ DOCUMENTS: dict[tuple[str, str], DemoDocument] = {
     (f"www.{D}", "/ppid/dokumen/dip-2023.pdf"): _doc("Daftar Informasi Publik Kota Demokota 2023"),
     (f"www.{D}", "/ppid/dokumen/perwal-12-2021.pdf"): _doc(
         "Peraturan Wali Kota Demokota Nomor 12 Tahun 2021", "tentang Pengelolaan Informasi Publik"
+    ),
+    # named only "Dokumen 2" on the PPID page: its content says it is the LKjIP (E4 by content)
+    (f"www.{D}", "/ppid/dokumen/dokumen-2.pdf"): _doc(
+        "Laporan Kinerja Instansi Pemerintah (LKjIP) Kota Demokota Tahun 2022",
+        "Capaian indikator kinerja utama pemerintah daerah tahun 2022.",
     ),
     (f"www.{D}", "/ppid/dokumen/apbd-2023.pdf"): _doc(
         "APBD Kota Demokota Tahun Anggaran 2023",
@@ -48,6 +57,12 @@ DOCUMENTS: dict[tuple[str, str], DemoDocument] = {
     (f"disdukcapil.{D}", "/unduhan/sk-standar-pelayanan-2023.pdf"): _doc(
         "Keputusan Kepala Dinas Nomor 470/125/Disdukcapil/2023",
         "tentang Standar Pelayanan Administrasi Kependudukan",
+    ),
+    # linked as "Renstra Disdukcapil 2021-2026", but the file is a meeting invitation: no E3 evidence
+    (f"disdukcapil.{D}", "/unduhan/renstra-disdukcapil-2021-2026.pdf"): _doc(
+        "Undangan Rapat Koordinasi",
+        "Dengan hormat, kami mengundang Bapak/Ibu untuk hadir pada rapat koordinasi hari Senin, 4 Maret, "
+        "pukul 09.00 WIB di aula kantor.",
     ),
     (f"disdukcapil.{D}", "/unduhan/maklumat-pelayanan.pdf"): _doc(
         "Maklumat Pelayanan Disdukcapil Kota Demokota"
@@ -94,6 +109,12 @@ DOCUMENTS: dict[tuple[str, str], DemoDocument] = {
     (f"diskominfo.{D}", "/ppid/dokumen/renja-diskominfo-2024.pdf"): _doc(
         "Renja Diskominfo Kota Demokota 2024"
     ),
+    # a Word file linked as "Lampiran 1": its text is the performance report (E4 by content)
+    (f"diskominfo.{D}", "/ppid/dokumen/lampiran-1.docx"): _doc(
+        "Laporan Kinerja Dinas Komunikasi dan Informatika Tahun 2023",
+        "Capaian indikator kinerja utama: indeks SPBE 3,12 (target 3,00).",
+        fmt="docx",
+    ),
     # --- inspektorat -- pkpt-2024.pdf is dead on purpose
     (f"inspektorat.{D}", "/files/ringkasan-lhp-bos-2022.pdf"): _doc(
         "Ringkasan LHP Pengelolaan Dana BOS Tahun 2022", "14 temuan; kerugian Rp 312.450.000."
@@ -109,10 +130,18 @@ DOCUMENTS: dict[tuple[str, str], DemoDocument] = {
     (f"inspektorat.{D}", "/files/lkjip-inspektorat-2022.pdf"): _doc(
         "LKjIP Inspektorat Kota Demokota Tahun 2022"
     ),
+    # a spreadsheet linked as "Rekap 2023"
+    (f"inspektorat.{D}", "/files/rekap-2023.xlsx"): _doc(
+        "Laporan Realisasi Anggaran Inspektorat Tahun 2023",
+        "Uraian | Anggaran | Realisasi",
+        "Belanja Pegawai | 4120000000 | 3987500000",
+        "Belanja Barang dan Jasa | 1850000000 | 1702300000",
+        fmt="xlsx",
+    ),
 }
 
-#: Document links on the bundled pages that answer 404 on purpose (a link naming a document counts
-#: for its criterion even when its target is dead; the report should still list it as broken).
+#: Document links on the bundled pages that answer 404 on purpose: the archive shows them gone, so
+#: they are no evidence for their criterion, and the report lists them as broken links.
 DEAD_DOCUMENTS: tuple[tuple[str, str], ...] = (
     (f"www.{D}", "/ppid/dokumen/lppd-2022.pdf"),
     (f"dinkes.{D}", "/wp-content/uploads/2023/01/Renja-Dinkes-2023.pdf"),

@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from govlens.demo.documents import DOCUMENTS
+from govlens.demo.office import make_docx, make_xlsx
 from govlens.demo.pdf import make_pdf
 
 HERE = Path(__file__).resolve().parent
@@ -174,6 +175,13 @@ STANDIN_HTML = (
     "</head><body><h1>{host}</h1><p>Stand-in page for <code>https://{host}{path}</code>. The govlens demo never "
     "contacts the real site; this page only shows that the link answers.</p></body></html>"
 )
+
+
+_FORMATS = {
+    "pdf": (make_pdf, "application/pdf"),
+    "docx": (make_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": (make_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -357,9 +365,8 @@ class DemoServer:
             )
         doc = DOCUMENTS.get((demo.host, path))
         if doc is not None:
-            return web.Response(
-                body=make_pdf(doc.title, doc.lines), headers={"Content-Type": "application/pdf"}
-            )
+            maker, ctype = _FORMATS[doc.fmt]
+            return web.Response(body=maker(doc.title, doc.lines), headers={"Content-Type": ctype})
         folder = self.root / demo.folder
         found = self._find_file(folder, path, request.query_string)
         if found is not None:

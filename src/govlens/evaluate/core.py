@@ -234,6 +234,7 @@ class EvaluationResult:
     # every labelled cell with a verdict: (site slug, code, label, verdict); not in the JSON, used
     # by govlens.evaluate.calibration to write a calibration file
     cells: list[tuple[str, str, str, Verdict]] = field(default_factory=list, repr=False)
+    hints: dict[str, HintStats] = field(default_factory=dict)  # what hint-only detectors add
 
     @property
     def alpha(self) -> float | None:
@@ -253,6 +254,7 @@ class EvaluationResult:
             "cannot_tell_excluded": self.cannot_tell,
             "reliability": self.reliability.as_dict(),
             "disagreements": [asdict(d) for d in self.disagreements],
+            "hints": {k: h.as_dict() for k, h in self.hints.items()},
             "notes": {
                 "kappa": "Cohen's kappa, tool vs labels, on decided cells (needs_review = no value)",
                 "kappa_all": "Cohen's kappa on every labelled cell, needs_review a category of its own "
@@ -260,6 +262,8 @@ class EvaluationResult:
                 "alpha": "Krippendorff's alpha, nominal, tool and labels as two coders, decided cells",
                 "reliability": "decided cells by the tool's confidence; ece = expected calibration error",
                 "undefined": "null = undefined (no shared cells, or one category throughout)",
+                "hints": "needs_review cells with / without a hint from a hint-only detector (the "
+                         "semantic matcher): how often coders said met in each group",
             },
         }
 
@@ -328,6 +332,63 @@ def _set_agreement(res: EvaluationResult, ratings: dict[str, dict[tuple[str, str
         stats.kappa_all = cohen_kappa([ratings[LABELS][i] for i in items], [with_review[i] for i in items])
 
 
+HINT_DETECTORS = ("semantic_match",)
+
+
+@dataclass
+class HintStats:
+    """What a hint-only detector adds to the review queue: among the cells the tool left to a
+    person, how often the coders said met where the detector offered a hint, against how often
+    they did where it did not. A lift above 1 means reviewers should start with hinted cells."""
+
+    detector: str
+    hinted: int = 0
+    hinted_met: int = 0
+    unhinted: int = 0
+    unhinted_met: int = 0
+    decided_hinted: int = 0  # met verdicts that also carry a hint (the hint agreed with patterns)
+
+    @property
+    def hinted_rate(self) -> float | None:
+        return self.hinted_met / self.hinted if self.hinted else None
+
+    @property
+    def base_rate(self) -> float | None:
+        n = self.hinted + self.unhinted
+        return (self.hinted_met + self.unhinted_met) / n if n else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of the queue's labelled-met cells that carry a hint."""
+        met = self.hinted_met + self.unhinted_met
+        return self.hinted_met / met if met else None
+
+    @property
+    def lift(self) -> float | None:
+        hr, br = self.hinted_rate, self.base_rate
+        return hr / br if hr is not None and br else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "hinted_rate": self.hinted_rate, "base_rate": self.base_rate,
+                "recall": self.recall, "lift": self.lift}
+
+
+def hint_stats(cells: list[tuple[str, str, str, Verdict]], detector: str) -> HintStats:
+    st = HintStats(detector)
+    for _slug, _code, label, v in cells:
+        hinted = any(e.detector == detector for e in v.evidence)
+        if str(v.verdict) == VerdictValue.NEEDS_REVIEW:
+            if hinted:
+                st.hinted += 1
+                st.hinted_met += label == "met"
+            else:
+                st.unhinted += 1
+                st.unhinted_met += label == "met"
+        elif hinted:
+            st.decided_hinted += 1
+    return st
+
+
 def evaluate(
     assessments: list[SiteAssessment], labels_dir: str | Path, codes: list[str] | None = None
 ) -> EvaluationResult:
@@ -385,6 +446,7 @@ def evaluate(
                     res.disagreements.append(_disagreement(slug, a.site_id, code, label, v, lab))
     res.assessments_unlabelled = sorted(set(by_id) - used)
     _set_agreement(res, ratings, with_review)
+    res.hints = {d: hint_stats(res.cells, d) for d in HINT_DETECTORS}
     return res
 
 
@@ -452,6 +514,17 @@ def render(result: EvaluationResult, console: Any = None, confusion: int | None 
                _num(rel.mean_confidence), "", end_section=False)
     console.print(rt)
     console.print(Text(f"expected calibration error: {_num(rel.ece)} (0 = confidence matches accuracy)"))
+
+    for h in result.hints.values():
+        if h.hinted == 0 and h.decided_hinted == 0:
+            console.print(Text(f"{h.detector}: no hints in this audit (the [semantic] extra not installed, "
+                               "switched off, or nothing close enough)"))
+            continue
+        console.print(Text(
+            f"{h.detector} on the review queue: {h.hinted} of {h.hinted + h.unhinted} needs_review cells hinted; "
+            f"coders said met in {_fmt(h.hinted_rate)} of hinted cells vs {_fmt(h.base_rate)} of all "
+            f"(lift {_num(h.lift)}); hints reach {_fmt(h.recall)} of the queue's met cells; "
+            f"{h.decided_hinted} decided verdicts also carry a hint. Hints never decide a verdict."))
 
     dis = result.disagreements
     shown = dis if confusion is None else dis[:confusion]

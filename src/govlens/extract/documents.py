@@ -15,8 +15,10 @@ DOC_EXTENSIONS = {
     "pdf": "pdf",
     "doc": "doc",
     "docx": "docx",
+    "docm": "docx",
     "xls": "xls",
     "xlsx": "xlsx",
+    "xlsm": "xlsx",
     "ppt": "ppt",
     "pptx": "pptx",
     "odt": "odt",
@@ -47,6 +49,10 @@ CONTENT_TYPES = {
     "application/vnd.rar": "other",
     "application/rtf": "other",
     "text/csv": "other",
+    "application/vnd.oasis.opendocument.presentation": "other",
+    "application/vnd.ms-word.document.macroenabled.12": "docx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
+    "application/vnd.ms-powerpoint.presentation.macroenabled.12": "pptx",
 }
 
 # "(PDF)", "[PDF, 2 MB]", "Unduh PDF", "download .xlsx" in the anchor text.
@@ -84,8 +90,6 @@ def type_from_anchor(text: str) -> str | None:
 def type_from_magic(body: bytes) -> str | None:
     """File type from the first bytes: what the server sends matters, not what it claims."""
     head = body[:2048]
-    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
-        return "pdf"
     if head.startswith(b"PK\x03\x04"):
         if b"word/" in head:
             return "docx"
@@ -100,6 +104,9 @@ def type_from_magic(body: bytes) -> str | None:
         if b"[Content_Types].xml" in head:
             return "other"  # an OOXML whose first part does not say which
         return "zip"
+    # a zip (checked first) may start with a stored PDF member; a real PDF may have junk before %PDF
+    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "doc"  # OLE2: doc, xls or ppt; the extension or Content-Type says which when present
     if head.startswith(b"Rar!"):

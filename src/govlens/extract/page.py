@@ -19,12 +19,12 @@ from govlens.archive.heuristics import limit_nesting
 from govlens.archive.urls import host_key
 from govlens.extract import contacts as C
 from govlens.extract.charset import decode_body
+from govlens.extract.doctext import document_text, sniff_office_type
 from govlens.extract.documents import find_years, type_from_content_type, type_from_magic
 from govlens.extract.embeds import collect_embeds
 from govlens.extract.forms import classify_form
 from govlens.extract.lang import page_language
 from govlens.extract.links import RegionResolver, anchor_text, classify_link, collapse
-from govlens.extract.pdf import pdf_text
 from govlens.extract.social import classify_social
 from govlens.types import ArchivedRecord, Document, LinkKind, PageFacts, SocialChannel
 
@@ -232,11 +232,18 @@ def _probe_signature(probe: ArchivedRecord) -> tuple[str, str]:
     return _probe_cache[key]
 
 
+# files whose text the document reader knows how to get (extract/doctext.py)
+_READABLE = frozenset({"pdf", "docx", "xlsx", "pptx", "odt", "ods", "other", "zip"})
+
+
 def _non_html(record: ArchivedRecord, facts: PageFacts) -> PageFacts:
+    """A posted file: its title and text, so the document can be typed by what it says."""
     facts.is_html = False
-    kind = type_from_content_type(record.content_type) or type_from_magic(record.body)
-    if kind == "pdf" or record.body[:5] == b"%PDF-":
-        facts.title, facts.text = pdf_text(record.body)
+    kind = type_from_magic(record.body) or type_from_content_type(record.content_type)
+    if kind in ("zip", "other"):
+        kind = sniff_office_type(record.body) or kind
+    if kind in _READABLE or record.body[:5] == b"%PDF-":
+        facts.title, facts.text = document_text(record.body, kind or "pdf")
         facts.full_text = facts.text
     elif record.content_type.startswith("text/") and record.content_type != "text/css":
         facts.text = facts.full_text = decode_body(record.body, record.headers.get("content-type"))[0][

@@ -8,15 +8,39 @@ records tell what a link's target really was: a link ``/unduh/dokumen-2`` that a
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
 from govlens.archive.urls import normalize_url
+from govlens.extract.doctext import sniff_office_type
+from govlens.extract.doctype import classify_document
 from govlens.extract.documents import find_years, type_from_content_type, type_from_magic
 from govlens.extract.page import extract_page, is_html_record
 from govlens.types import ArchivedRecord, Document, LinkCheck, LinkKind, PageFacts, SiteCapture, SiteFacts
 
 PAGE_PURPOSES = ("page", "document", "render")
 _MAX_HOPS = 20
+
+# network failures and loops: the target is gone for whoever follows the link
+DEAD_ERRORS = frozenset(
+    {"dns", "connect", "tls", "timeout", "reset", "redirect_loop", "too_many_redirects", "soft_404"}
+)
+# what an HTML answer to a document link says when it is an error page, in its title or first line
+_ERROR_TITLE = re.compile(
+    r"\b(?:404|not\s+found|page\s+not\s+found|tidak\s+ditemukan|halaman\s+tidak\s+(?:ditemukan|tersedia)|"
+    r"file\s+not\s+found|no\s+such\s+file|error|galat|forbidden|access\s+denied|akses\s+ditolak)\b",
+    re.I,
+)
+
+
+def is_broken(lc: LinkCheck) -> bool:
+    """4xx/5xx, a network failure, or a soft 404; robots-disallowed or unchecked links are not.
+
+    401/403/429 count as broken too: a visitor following the link gets nothing.
+    """
+    if lc.status is not None:
+        return lc.status >= 400
+    return (lc.error or "") in DEAD_ERRORS
 
 
 def _key(url: str) -> str:
@@ -89,6 +113,11 @@ def _target_type(rec: ArchivedRecord) -> tuple[str | None, str]:
     if rec.status is None or rec.status >= 400:
         return None, ""
     t = type_from_magic(rec.body) if rec.body else None
+    if t in ("zip", "other"):
+        # an OOXML/ODF package whose first bytes do not say which: its member list does
+        sniffed = sniff_office_type(rec.body)
+        if sniffed:
+            t = "other" if sniffed == "odp" else sniffed
     if t:
         ct_t = type_from_content_type(rec.content_type)
         # OLE2 magic cannot tell doc from xls: the Content-Type can.
@@ -149,6 +178,73 @@ def _page_like(rec: ArchivedRecord) -> bool:
     return bool(type_from_content_type(rec.content_type) or (rec.body and type_from_magic(rec.body)))
 
 
+def _is_error_page(page: PageFacts | None, doc_url: str, lc: LinkCheck | None) -> bool:
+    """An HTML answer to a document link that is no document: the site's not-found page, an error
+    title, or a redirect from a file path to the home page (a common CMS answer to a deleted file)."""
+    if page is not None and (page.soft_404 or _ERROR_TITLE.search(page.title or "")):
+        return True
+    if lc is not None and lc.final_url:
+        final_path = urlsplit(lc.final_url).path.strip("/")
+        return (
+            final_path in ("", "index.php", "index.html", "home")
+            and urlsplit(doc_url).path.strip("/") != final_path
+        )
+    return False
+
+
+def _resolve_documents(
+    pages: list[PageFacts], final_rec: dict[str, ArchivedRecord], checks_by_key: dict[str, LinkCheck]
+) -> None:
+    """Say what each linked document's target turned out to be, and type it by its content.
+
+    One classification per target, however many pages link to it; the anchor text of the link
+    still counts as the document's "name" zone, so it is per link.
+    """
+    by_key = {_key(p.url): p for p in pages}
+    for page in pages:
+        for doc in page.documents:
+            k = _key(doc.url)
+            lc = checks_by_key.get(k)
+            rec = final_rec.get(k)
+            name = unquote(urlsplit(doc.url).path.rsplit("/", 1)[-1])
+            target_page: PageFacts | None = None
+            if lc is None and rec is None:
+                doc.target = "not_captured"
+            elif lc is not None and is_broken(lc):
+                doc.target = "missing"
+            else:
+                assert rec is not None
+                target_page = by_key.get(_key(rec.url))
+                doc.target_record_id = rec.record_id
+                doc.target_warc_file = rec.warc_file
+                if is_html_record(rec):
+                    doc.target = "error_page" if _is_error_page(target_page, doc.url, lc) else "html"
+                else:
+                    doc.target = "document"
+            readable = (
+                target_page is not None
+                and doc.target in ("document", "html")
+                and bool(target_page.title or target_page.text)
+            )
+            if readable:
+                assert target_page is not None
+                text = target_page.full_text or target_page.text
+                cls = classify_document(target_page.title, text, doc.text, name)
+                doc.kind_source = "content"
+                doc.content_title = target_page.title[:300]
+                doc.content_chars = len(text or "")
+            else:
+                cls = classify_document("", "", doc.text, name)
+                doc.kind_source = "link"
+            doc.kind = cls.kind
+            doc.kind_signals = cls.signals
+            doc.kind_passage = cls.passage
+            doc.number, doc.number_year = cls.number, cls.year
+            if readable:
+                doc.years = sorted(set(doc.years) | set(cls.years))
+                doc.periods = list(dict.fromkeys([*doc.periods, *cls.periods]))
+
+
 def extract_site(capture: SiteCapture) -> SiteFacts:
     records = capture.records
     checks, final_rec = build_link_checks(records)
@@ -165,6 +261,7 @@ def extract_site(capture: SiteCapture) -> SiteFacts:
         facts = extract_page(rec, probe)
         _upgrade_documents(facts, final_rec, checks_by_key)
         pages.append(facts)
+    _resolve_documents(pages, final_rec, checks_by_key)
 
     return SiteFacts(
         site_id=capture.site_id,
