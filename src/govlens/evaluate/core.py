@@ -541,7 +541,10 @@ def render(result: EvaluationResult, console: Any = None, confusion: int | None 
                   if d.label_evidence else _short(d.label_why, 70) or "–")
         ct.add_row(Text(d.site), Text(d.code), Text(f"{d.label} → {d.verdict}"), _num(d.confidence),
                    Text(tool or "–"), Text(coders))
-    if dis:
+    if dis and shown:
         console.print(ct)
+    elif dis:
+        console.print(Text(f"Disagreements: {len(dis)} decided cells where tool and coders differ "
+                           "(--confusion 0: none printed; all in the JSON)"))
     else:
         console.print("no decided cell disagrees with the labels")
