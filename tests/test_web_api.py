@@ -273,6 +273,8 @@ def test_archive_viewer_serves_captures_sandboxed(web_env: WebEnv) -> None:
     assert svg.headers["content-security-policy"] == ARCHIVE_CSP
     pdf = c.get(f"/archive/{quote(record_key(web_env.pdf_record))}")
     assert pdf.headers["content-type"] == "text/plain; charset=utf-8" and "application/pdf" in pdf.text
+    assert "Peraturan Daerah Nomor 1 Tahun 2022" in pdf.text  # the text govlens read, not the file
+    assert pdf.headers["content-security-policy"] == ARCHIVE_CSP
     # a record the database does not name, and nonsense, are not found
     assert c.get("/archive/urn:uuid:00000000-0000-0000-0000-000000000000").status_code == 404
     assert c.get("/archive/..%2F..%2Fetc%2Fpasswd").status_code == 404

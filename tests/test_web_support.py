@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from govlens.demo.pdf import make_pdf
+
 pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 httpx = pytest.importorskip("httpx2")
@@ -127,7 +129,7 @@ def write_warc(path: Path) -> dict[str, str]:
         ids["pdf"] = _response(
             w,
             base + "/jdih/perda-1-2022.pdf",
-            b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF",
+            make_pdf("Peraturan Daerah Nomor 1 Tahun 2022", ["tentang Pajak Daerah"]),
             "application/pdf",
         )
     return ids

@@ -529,8 +529,13 @@ def create_app(db_url: str, archive_dirs: list[Path] | None = None, secret: str 
         text = (
             f"{rec.url}\ncaptured {rec.date}, HTTP {rec.status}, {ctype or 'no content type'}, "
             f"{len(rec.body)} bytes{' (truncated)' if rec.truncated else ''}.\n"
-            "Only HTML and text are shown here; open the WARC file with a replay tool for other types.\n"
         )
+        title, doc_text = _document_text(rec.body, ctype)
+        if title or doc_text:
+            # a posted document: show the text the verdicts were read from, never the file itself
+            text += f"\nThe text govlens read from this file (what its verdicts saw):\n\n{title}\n\n{doc_text}\n"
+        else:
+            text += "Only HTML, text and readable documents are shown here; open the WARC file with a replay tool.\n"
         return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
 
     # ------------------------------------------------------------------ admin
@@ -584,6 +589,19 @@ def _chart_keys(rd: ReportData) -> list[tuple[str, Any]]:
     if rd.channel_stats:
         keys.append(("channels", True))
     return keys
+
+
+def _document_text(body: bytes, content_type: str) -> tuple[str, str]:
+    """(title, text) of a PDF/OOXML/ODF record, as the extract stage reads it; ("", "") otherwise."""
+    from govlens.extract.doctext import document_text, sniff_office_type
+    from govlens.extract.documents import type_from_content_type, type_from_magic
+
+    ftype = type_from_magic(body) or type_from_content_type(content_type)
+    if ftype in ("zip", "other"):
+        ftype = sniff_office_type(body) or ftype
+    if ftype not in ("pdf", "docx", "xlsx", "pptx", "odt", "ods"):
+        return "", ""
+    return document_text(body, ftype)
 
 
 def _charset(content_type: str) -> str:
