@@ -187,3 +187,103 @@ def test_a_series_is_of_one_kind(facts) -> None:
     mixed = {"doc_kinds": ["performance_report", "budget_realisation"], "min_count": 2, "min_distinct_years": 3}
     assert run("document_patterns", facts, **mixed)
     assert not run("document_patterns", facts, **mixed, same_kind=True)
+
+
+# --- regressions found by trying to break it -----------------------------------------------------
+
+
+def test_a_cover_page_title_does_not_cancel_its_link() -> None:
+    # the title is the issuing government; the lead says what the document is, and so does the link
+    cls = classify_document("PEMERINTAH KOTA CILEGON", "RENCANA STRATEGIS DINAS KESEHATAN TAHUN 2021-2026 visi misi",
+                            "Renstra 2021-2026", "renstra.pdf")
+    assert cls.kind == "strategic_plan"
+
+
+def test_a_title_hit_beats_regulations_cited_in_the_lead() -> None:
+    cls = classify_document("LAPORAN KINERJA 2022", "Berdasarkan Peraturan Presiden Nomor 29 Tahun 2014 disusun")
+    assert cls.kind == "performance_report"
+
+
+def test_dotted_capitals_and_short_periods() -> None:
+    assert classify_document("İSTANBUL LAPORAN KİNERJA 2022", "").kind == "performance_report"
+    from govlens.extract.documents import find_years
+
+    assert find_years("Strategic Plan 2021-26") == ([2021, 2022, 2023, 2024, 2025, 2026], ["2021-26"])
+    assert find_years("27/11/2023")[0] == [2023]
+
+
+def _pdf_with_stream(raw: bytes) -> bytes:
+    """A one-page PDF whose content stream is ``raw`` (flate-compressed), offsets computed."""
+    import io
+    import zlib
+
+    data = zlib.compress(raw, 9)
+    objs = [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 1 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offs = []
+    for i, o in enumerate(objs, 1):
+        offs.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + o + b"\nendobj\n")
+    x = out.tell()
+    out.write(b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs))
+    out.write(b"trailer\n<< /Size 6 /Root 5 0 R >>\nstartxref\n%d\n%%%%EOF\n" % x)
+    return out.getvalue()
+
+
+def test_one_slow_pdf_page_is_cut_at_the_deadline() -> None:
+    import time
+
+    from govlens.extract.pdf import pdf_text
+
+    # ~30 KB on the wire, a minute of pypdf text extraction without a hard deadline
+    body = _pdf_with_stream(b"BT /F1 12 Tf 50 750 Td " + b"(Laporan Kinerja 2022) Tj 0 -1 Td " * 300_000 + b"ET")
+    start = time.monotonic()
+    pdf_text(body, budget_s=0.5)
+    assert time.monotonic() - start < 3.0
+
+
+SERIES = b"""<html><head><title>Dinas</title></head><body><main><h1>Laporan</h1><ul>
+<li><a href="/f/lkjip-2021.pdf">LKjIP 2021</a></li><li><a href="/f/lkjip-2022.pdf">LKjIP 2022</a></li>
+<li><a href="/f/kosong.pdf">LKjIP 2018</a></li>
+<li><a href="/polling">Jajak Pendapat</a></li><li><a href="/survei">Polling Warga</a></li>
+</ul></main></body></html>"""
+
+
+def test_reports_sharing_a_metadata_title_are_still_a_series() -> None:
+    same = "LAPORAN KINERJA INSTANSI PEMERINTAH"
+    records = [
+        rec(SITE, SERIES),
+        rec(SITE + "f/lkjip-2021.pdf", make_pdf(same, ["Tahun 2021"]), ct="application/pdf", purpose="document"),
+        rec(SITE + "f/lkjip-2022.pdf", make_pdf(same, ["Tahun 2022"]), ct="application/pdf", purpose="document"),
+        # a file link answered by a page that is no document at all
+        rec(SITE + "f/kosong.pdf", b"<html><head><title>Dinas</title></head><body>Beranda</body></html>",
+            purpose="document"),
+        rec(SITE + "polling", b"<html><head><title>Jajak Pendapat</title></head><body><main><h1>Jajak Pendapat</h1>"
+            b"<p>Segera hadir.</p></main></body></html>"),
+        rec(SITE + "survei", b"<html><head><title>Polling</title></head><body><main><h1>Polling Warga</h1>"
+            b"<form action='/vote' method='post'><input type='radio' name='p' value='a'>"
+            b"<input type='radio' name='p' value='b'><button>Kirim</button></form></main></body></html>"),
+    ]
+    facts = extract_site(SiteCapture(site_id="s", seed_url=SITE, records=records, scan_status="ok"))
+    docs = _docs(facts)
+    assert docs["kosong.pdf"].target == "error_page"
+    evs = run("document_patterns", facts, doc_kinds=["performance_report"], min_count=2, min_distinct_years=2,
+              same_kind=True)
+    assert {_file(e) for e in evs} == {"lkjip-2021.pdf", "lkjip-2022.pdf"}
+    assert "2018" not in " ".join(e.detail for e in evs)
+    # I5: a link to a "coming soon" page is talk about a poll; a link to a page with a poll form is input
+    polls = run("poll", facts, text=["jajak\\s+pendapat|polling"])
+    parts = {e.snippet.split(" →")[0]: e.detail.split(":")[0] for e in polls}
+    assert parts.get("Polling Warga") == "input" and parts.get("Jajak Pendapat") == "space"
+    # when no linked page takes input or shows results, talk about polls is no evidence at all
+    soon = b"<html><head><title>Polling</title></head><body><main><p>Segera hadir.</p></main></body></html>"
+    rest = [rec(SITE + "survei", soon) if r.url.endswith("/survei") else r for r in records]
+    facts2 = extract_site(SiteCapture(site_id="s", seed_url=SITE, records=rest, scan_status="ok"))
+    assert not run("poll", facts2, text=["jajak\\s+pendapat|polling"])

@@ -80,3 +80,13 @@ def test_semantic_off_or_missing_changes_nothing(fw_path: Path, monkeypatch) -> 
     monkeypatch.setenv("GOVLENS_SEMANTIC", "off")
     v = assess_site(_site(), load_framework(fw_path)).verdicts["X1"]
     assert v.verdict == "not_met" and not v.evidence
+
+
+def test_a_misspelt_backend_is_a_load_error(tmp_path: Path) -> None:
+    from govlens.assess import FrameworkError
+
+    bad = {**FW, "semantic": {"backend": "usem4"}}
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(FrameworkError, match="semantic"):
+        load_framework(p)

@@ -108,16 +108,16 @@ def _use_semantic(flag: bool | None) -> None:
     """--semantic / --no-semantic, handed to the detector (and worker processes) by environment."""
     import os
 
-    from govlens.assess.semantic import ENV
+    from govlens.assess.semantic import ENV, semantic_status
 
-    if flag is None:
-        return
     if flag:
         from govlens.semantic import available_backends
 
         if not available_backends():
             raise fail("--semantic: the semantic matcher is not installed; pip install 'govlens[semantic]'")
-    os.environ[ENV] = "1" if flag else "0"
+    if flag is not None:
+        os.environ[ENV] = "1" if flag else "0"
+    console.print(f"[dim]{escape(semantic_status())}[/dim]", highlight=False)
 
 
 def _use_providers(path: Path | None) -> None:

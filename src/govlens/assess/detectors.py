@@ -962,11 +962,11 @@ def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     are dropped unless ``require_live: false`` (see link_patterns)."""
     hits = _document_hits(site, params)
     if not params.get("same_kind"):
-        return _years_gate([(e, ys) for e, ys, _, _ in hits], params, "document_patterns")
+        return _years_gate([(e, ys, key) for e, ys, key, _, _ in hits], params, "document_patterns")
     # a series is reports of one kind: LKjIP 2021 and LKjIP 2022, not an LKjIP and a budget
-    by_kind: dict[str, list[tuple[Evidence, set[int]]]] = {}
-    for e, ys, _, kind in hits:
-        by_kind.setdefault(kind, []).append((e, ys))
+    by_kind: dict[str, list[tuple[Evidence, set[int], str]]] = {}
+    for e, ys, key, kind, _ in hits:
+        by_kind.setdefault(kind, []).append((e, ys, key))
     for group in by_kind.values():
         found = _years_gate(group, params, "document_patterns")
         if found:
@@ -974,11 +974,14 @@ def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     return []
 
 
-def _document_hits(site: SiteFacts, params: dict[str, Any]) -> list[tuple[Evidence, set[int], str, str]]:
-    """(evidence, years, document URL, kind) of every matching document, before the count and years gate."""
+def _document_hits(
+    site: SiteFacts, params: dict[str, Any]
+) -> list[tuple[Evidence, set[int], str, str, str]]:
+    """(evidence, years, item key, kind, URL) of every matching document, before the count and
+    years gate; the key is "doc:" + URL for a document read from inside, else the snippet."""
     ftypes = set(_as_list(params.get("file_types")))
     kinds = _doc_kinds(params)
-    hits: list[tuple[Evidence, set[int], str, str]] = []
+    hits: list[tuple[Evidence, set[int], str, str, str]] = []
     doc_part = _document_part(site, params) if params.get("text") or params.get("url") else (lambda d: None)
     for page in _index(site).pages:
         for d in page.documents:
@@ -992,7 +995,7 @@ def _document_hits(site: SiteFacts, params: dict[str, Any]) -> list[tuple[Eviden
                 continue
             ys = set(d.years) | years_in(d.text) | years_in(d.url)
             if kinds and d.kind_source == "content" and d.kind in kinds:
-                hits.append((_doc_evidence(d, "document_patterns"), ys, d.url, d.kind))
+                hits.append((_doc_evidence(d, "document_patterns"), ys, "doc:" + d.url, d.kind, d.url))
                 continue
             if _read_as_other_kind(d, kinds):
                 continue
@@ -1003,14 +1006,19 @@ def _document_hits(site: SiteFacts, params: dict[str, Any]) -> list[tuple[Eviden
             detail = f"document {part} ({d.file_type})"
             if d.target == "not_captured":
                 detail += "; target not in the archive"
-            hits.append((_ev(page, snip, "document_patterns", detail), ys, d.url, d.kind or "other"))
+            hits.append((_ev(page, snip, "document_patterns", detail), ys, snip.lower(), d.kind or "other", d.url))
     return hits
 
 
-def _years_gate(hits: list[tuple[Evidence, set[int]]], params: dict[str, Any], name: str) -> list[Evidence]:
+def _years_gate(
+    hits: list[tuple[Evidence, set[int], str]], params: dict[str, Any], name: str
+) -> list[Evidence]:
+    """Count distinct items and the years they cover. An item is its key: a link's or listed
+    document's "text → target" (the same menu link on every page is one), a document read from
+    inside by its URL (three LKjIPs whose files share one metadata title are three)."""
     uniq: dict[str, tuple[Evidence, set[int]]] = {}
-    for e, ys in hits:
-        uniq.setdefault(e.snippet.lower(), (e, ys))
+    for e, ys, key in hits:
+        uniq.setdefault(key, (e, ys))
     if len(uniq) < int(params.get("min_count", 1)):
         return []
     need = int(params.get("min_distinct_years", 0))
@@ -1033,12 +1041,12 @@ def _years_gate(hits: list[tuple[Evidence, set[int]]], params: dict[str, Any], n
 def dated_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """Links *and* documents matching the patterns, pooled, with the years they name: 'at least two
     dated reports' (A3) is a statement about the set, not about one link."""
-    hits: list[tuple[Evidence, set[int]]] = []
+    hits: list[tuple[Evidence, set[int], str]] = []
     doc_urls: set[str] = set()
-    for e, ys, url, _ in _document_hits(site, params):
+    for e, ys, key, _, d_url in _document_hits(site, params):
         e.detector = "dated_items"
-        hits.append((e, ys))
-        doc_urls.add(url)
+        hits.append((e, ys, key))
+        doc_urls.add(d_url)
     kinds = _doc_kinds(params)
     docs = _index(site).documents
     for page, lk, part in _link_parts(site, params):
@@ -1050,7 +1058,7 @@ def dated_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
             continue
         ys = years_in(lk.text) | years_in(lk.url)
         snip = f"{lk.text} → {lk.url}" if lk.text else lk.url
-        hits.append((_ev(page, snip, "dated_items", f"link {part}"), ys))
+        hits.append((_ev(page, snip, "dated_items", f"link {part}"), ys, snip.lower()))
     return _years_gate(hits, params, "dated_items")
 
 
@@ -1643,11 +1651,25 @@ def poll(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
         ):
             e.detector, e.detail = "poll", f"input: {e.detail}"
             inputs.append(e)
-    if params.get("text") or params.get("url"):
-        for e in link_patterns(site, {"text": params.get("text"), "url": params.get("url")}):
-            e.detector, e.detail = "poll", f"input: {e.detail}"
-            inputs.append(e)
     found: dict[str, list[Evidence]] = {"results": [], "space": []}
+    if params.get("text") or params.get("url"):
+        # a link to a poll is input when its target takes input or shows results; a target the
+        # archive holds that does neither ("segera hadir") is only a page talking about a poll
+        shown = [r for r in (_rx(params, "result_patterns"), _rx(params, "published_patterns")) if r is not None]
+        by_url = {p.url: p for p in site.pages}
+        for e in link_patterns(site, {"text": params.get("text"), "url": params.get("url")}):
+            target = by_url.get(e.snippet.rsplit("→ ", 1)[-1].strip())
+            if target is None:
+                e.detector, e.detail = "poll", f"input: {e.detail}; target not in the archive"
+                inputs.append(e)
+            elif any(f.kind not in ("search", "login") and f.fields and can_submit(f) for f in target.forms) or any(
+                r.search(target.text or "") for r in shown
+            ):
+                e.detector, e.detail = "poll", f"input: {e.detail}; the target takes input or shows results"
+                inputs.append(e)
+            else:
+                e.detector, e.detail = "poll", f"space: {e.detail}; the target has no poll form or results"
+                found["space"].append(e)
     for key, part in (("result_patterns", "results"), ("published_patterns", "results"), ("patterns", "space")):
         if params.get(key):
             tp = {"patterns": params[key], "fields": params.get("fields") or ["text", "headings"]}

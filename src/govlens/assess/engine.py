@@ -183,8 +183,8 @@ def _decide(site: SiteFacts, c: Criterion, n_pages: int, cal: Calibration | None
         return base
     if c.decision == "manual":
         base.reason = (
-            f"decided by a person; {len(run.evidence)} hint(s) found by {_searched(c)}"
-            if run.evidence
+            f"decided by a person; {len(run.evidence) + len(run.hints)} hint(s) found by {_detectors(run)}"
+            if run.evidence or run.hints
             else f"decided by a person; {_searched(c)} found no hint on {n_pages} page(s)"
         )
         base.confidence = strength * 0.5
@@ -232,7 +232,8 @@ def _decide(site: SiteFacts, c: Criterion, n_pages: int, cal: Calibration | None
 
 
 def _detectors(run: _Run) -> str:
-    return ", ".join(sorted({u.detector for u in run.fired}))
+    names = {u.detector for u in run.fired} | {e.detector for e in run.hints}
+    return ", ".join(sorted(names))
 
 
 def _order(fw: Framework) -> list[Criterion]:

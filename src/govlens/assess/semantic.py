@@ -29,8 +29,16 @@ _warned: set[str] = set()
 _matchers: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
+_OFF = {"0", "off", "no", "false"}
+_ON = {"", "1", "on", "yes", "true"}
+
+
 def semantic_enabled() -> bool:
-    return os.environ.get(ENV, "1").strip().lower() not in {"0", "off", "no", "false"}
+    value = os.environ.get(ENV, "1").strip().lower()
+    if value not in _OFF | _ON and value not in _warned:
+        _warned.add(value)
+        log.warning("%s=%r is neither on (1/on/yes/true) nor off (0/off/no/false); taking it as on", ENV, value)
+    return value not in _OFF
 
 
 def semantic_status() -> str:

@@ -16,6 +16,7 @@ characters (1). The kind with the highest total of at least ``min_score`` wins.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -79,6 +80,14 @@ def kind_label(name: str, lang: str = "en") -> str:
     return {"en": "Other document", "id": "Dokumen lain"}["id" if lang == "id" else "en"]
 
 
+def _fold(s: str) -> str:
+    """Lower case without diacritics, so "İSTANBUL" and "KİNERJA" meet lower-case patterns."""
+    if s.isascii():
+        return s.lower()
+    decomposed = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
 def _collapse(s: str) -> str:
     return re.sub(r"\s+", " ", s or "").strip()
 
@@ -109,37 +118,48 @@ def classify_document(title: str, text: str, anchor: str = "", filename: str = "
     body = _collapse(text)
     lead, rest = body[:LEAD_CHARS], body[LEAD_CHARS:BODY_CHARS]
     name = _collapse(f"{anchor} {re.sub(r'[-_+.%]+', ' ', filename)}")
-    zones = [(z, t, t.lower()) for z, t in (("title", title), ("name", name), ("lead", lead), ("body", rest))]
+    zones = [(z, t, _fold(t)) for z, t in (("title", title), ("name", name), ("lead", lead), ("body", rest))]
     all_kinds, min_score = kinds()
     scores: dict[str, int] = {}
+    top: dict[str, int] = {}  # the best single zone weight: a title hit beats two lead hits on a tie
+    in_content: dict[str, bool] = {}  # found in the file itself, not only in the link
     found: dict[str, list[tuple[int, str, str]]] = {}
     for kind in all_kinds:
         total = 0
         hits: list[tuple[int, str, str]] = []
+        content = False
         for rx in kind.patterns:
+            best_hit: tuple[int, str, str] | None = None
             for zone, orig, low in zones:
                 m = rx.search(low) if low else None
-                if m:
-                    w = ZONE_WEIGHTS[zone]
-                    total += w
-                    # lower() keeps positions except for a few letters (İ): then quote the lowered text
-                    s = orig if len(orig) == len(low) else low
-                    a, b = max(0, m.start() - 60), min(len(s), m.end() + 100)
-                    hits.append((w, f"{zone}: {s[m.start() : m.end()]}", s[a:b]))
-                    break  # the most telling zone only: zones are in weight order
+                if not m:
+                    continue
+                content = content or zone != "name"
+                if best_hit is None:  # zones are in weight order: the first hit is the most telling
+                    # folding keeps positions except for a few letters (İ): then quote the folded text
+                    s_ = orig if len(orig) == len(low) else low
+                    a, b = max(0, m.start() - 60), min(len(s_), m.end() + 100)
+                    best_hit = (ZONE_WEIGHTS[zone], f"{zone}: {s_[m.start() : m.end()]}", s_[a:b])
+            if best_hit is not None:
+                total += best_hit[0]
+                hits.append(best_hit)
         scores[kind.name] = total
+        in_content[kind.name] = content
         found[kind.name] = sorted(hits, key=lambda h: -h[0])
+        top[kind.name] = found[kind.name][0][0] if hits else 0
     for kind in all_kinds:
         if any(w >= ZONE_WEIGHTS["lead"] for w, _, _ in found[kind.name]):
             for other in kind.overrides:
                 scores[other] = 0
     if title or body:
         # the file was read: what it says decides, the link only adds weight. A link called
-        # "Renstra" to a meeting invitation is not a strategic plan.
+        # "Renstra" to a meeting invitation is not a strategic plan; a Renstra whose cover says
+        # "RENCANA STRATEGIS" under the city's name is one, by its lead and its link together.
         for kind in all_kinds:
-            if all(z.startswith("name:") for _, z, _ in found[kind.name]):
+            if not in_content[kind.name]:
                 scores[kind.name] = 0
-    best = max(all_kinds, key=lambda k: scores[k.name]) if all_kinds else None
+    # ties: the kind with the most telling single hit, then the order of the YAML
+    best = max(all_kinds, key=lambda k: (scores[k.name], top[k.name])) if all_kinds else None
     # the years a document is *about*: its title and link first; its opening only when they name
     # none (a report's preamble cites the plan period and the regulations it follows)
     years, periods = find_years(title, anchor, filename)

@@ -122,6 +122,8 @@ _PERIOD = re.compile(
     re.I,
 )
 _SINGLE = re.compile(rf"(?<!\d)({_YEAR})(?!\d)")
+# "2021-26", "FY 2017/18": a period whose end is written with two digits
+_PERIOD_SHORT = re.compile(rf"(?<!\d)({_YEAR})\s*[-–—/]\s*(\d{{2}})(?![\d./-])")
 
 
 def find_years(*texts: str) -> tuple[list[int], list[str]]:
@@ -149,6 +151,13 @@ def find_years(*texts: str) -> tuple[list[int], list[str]]:
             raw = m.group(0)
             if raw not in periods:
                 periods.append(raw)
+        for m in _PERIOD_SHORT.finditer(text):
+            a = int(m.group(1))
+            b = a // 100 * 100 + int(m.group(2))
+            if a < b <= a + 10:
+                years.update(range(a, b + 1))
+                if m.group(0) not in periods:
+                    periods.append(m.group(0))
         for m in _SINGLE.finditer(text):
             years.add(int(m.group(1)))
     return sorted(y for y in years if 1990 <= y <= 2035), periods

@@ -221,6 +221,12 @@ def _resolve_documents(
                     doc.target = "error_page" if _is_error_page(target_page, doc.url, lc) else "html"
                 else:
                     doc.target = "document"
+            if doc.target == "html" and doc.how_typed == "extension" and target_page is not None:
+                # a link to "x.pdf" answered by a page: the file itself is not there. It is the
+                # document only when the page is one (a regulation's own page), not a shell or a menu
+                page_kind = classify_document(target_page.title, target_page.text, "", "").kind
+                if page_kind == "other":
+                    doc.target = "error_page"
             readable = (
                 target_page is not None
                 and doc.target in ("document", "html")
@@ -228,7 +234,8 @@ def _resolve_documents(
             )
             if readable:
                 assert target_page is not None
-                text = target_page.full_text or target_page.text
+                # an HTML target is read by its main text: menus on every page name every kind
+                text = target_page.text if target_page.is_html else (target_page.full_text or target_page.text)
                 cls = classify_document(target_page.title, text, doc.text, name)
                 doc.kind_source = "content"
                 doc.content_title = target_page.title[:300]
