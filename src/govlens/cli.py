@@ -478,9 +478,19 @@ def evaluate(
 
     if not labels.is_dir():
         raise fail(f"{labels}: not a folder of label files")
-    store = _store(db, run_dir)
-    audit_ = store.load_audit(audit_id)
-    result = run_eval(audit_.sites, labels)
+    store = _run_store(run_dir, db)
+    try:
+        audit_ = store.load_audit(audit_id)
+    except LookupError as e:
+        raise fail(f"{e} (`govlens audits {run_dir}` lists the stored audits)") from e
+    try:
+        result = run_eval(audit_.sites, labels)
+    except ValueError as e:  # a label file that cannot be read names itself
+        raise fail(str(e)) from e
+    if not result.sites_matched:
+        n = len(result.labels_unmatched)
+        raise fail(f"{labels}: none of its {n} label file(s) matches a site of audit #{audit_.audit_id} "
+                   "(matched by site id, then by URL); is this the run these labels are for?")
     result.audit_id = audit_.audit_id
     render(result, out, confusion=confusion)
     targets = [json_out] if json_out else []

@@ -64,8 +64,9 @@ def _matcher(backend: str, queries: tuple[str, ...]) -> Any | None:
         emb = load_embedder(backend)
     except SemanticUnavailable as e:
         if backend not in _warned:
+            # not an error: the extra is optional and the CLI already says whether it runs
             _warned.add(backend)
-            log.warning("%s; the semantic matcher finds nothing", e)
+            log.info("%s; the semantic matcher finds nothing", e)
         _matchers[key] = None
         return None
     _matchers[key] = SemanticMatcher(emb, {"q": list(queries)})

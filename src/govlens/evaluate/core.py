@@ -517,8 +517,8 @@ def render(result: EvaluationResult, console: Any = None, confusion: int | None 
 
     for h in result.hints.values():
         if h.hinted == 0 and h.decided_hinted == 0:
-            console.print(Text(f"{h.detector}: no hints in this audit (the [semantic] extra not installed, "
-                               "switched off, or nothing close enough)"))
+            console.print(Text(f"{h.detector}: no hints on the labelled cells (the [semantic] extra not "
+                               "installed or switched off, or nothing close enough)"))
             continue
         console.print(Text(
             f"{h.detector} on the review queue: {h.hinted} of {h.hinted + h.unhinted} needs_review cells hinted; "
