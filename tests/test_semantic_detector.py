@@ -90,3 +90,11 @@ def test_a_misspelt_backend_is_a_load_error(tmp_path: Path) -> None:
     p.write_text(yaml.safe_dump(bad), encoding="utf-8")
     with pytest.raises(FrameworkError, match="semantic"):
         load_framework(p)
+
+
+def test_passages_are_sentences_of_the_main_text() -> None:
+    from govlens.assess.semantic import passages
+
+    text = "Dinas membuka layanan pengaduan daring. Warga dapat memantau tindak lanjutnya.\nJam layanan 08.00"
+    assert passages(text) == ["Dinas membuka layanan pengaduan daring.", "Warga dapat memantau tindak lanjutnya."]
+    assert len(passages(". ".join(["Kalimat nomor %d cukup panjang" % i for i in range(100)]), limit=40)) == 40

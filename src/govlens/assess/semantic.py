@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 from govlens.assess.detectors import _as_list, _ev, _index, _limit, detector, page_field
@@ -73,15 +74,37 @@ def _matcher(backend: str, queries: tuple[str, ...]) -> Any | None:
     return _matchers[key]
 
 
+PASSAGES_PER_PAGE = 40
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
+
+
+def passages(text: str, limit: int = PASSAGES_PER_PAGE) -> list[str]:
+    """A page's main text cut into sentences (lines, or full stops before a capital), at most
+    ``limit`` of them: the matcher embeds texts of up to 300 characters, so a whole page would be
+    reduced to its first lines."""
+    out: list[str] = []
+    for part in _SENTENCE_END.split(text or ""):
+        part = " ".join(part.split())
+        if len(part) >= 20:
+            out.append(part[:300])
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _texts(page: PageFacts, f: str) -> list[str]:
+    return passages(page.text) if f == "passages" else page_field(page, f)
+
+
 def _candidates(site: SiteFacts, fields: list[str], min_words: int) -> list[tuple[PageFacts, str, str]]:
     """(page, field, text) of every distinct text in the fields, first page first: a menu on
-    every page is scored once."""
+    every page is scored once. ``passages`` is the main text cut into sentences."""
     ix = _index(site)
     seen: set[str] = set()
     out: list[tuple[PageFacts, str, str]] = []
     for page in ix.pages:
         for f in fields:
-            for s in page_field(page, f):
+            for s in _texts(page, f):
                 t = " ".join((s or "").split())
                 if not t or t.lower() in seen or ix.words(t) < min_words:
                     continue
