@@ -97,4 +97,4 @@ def test_passages_are_sentences_of_the_main_text() -> None:
 
     text = "Dinas membuka layanan pengaduan daring. Warga dapat memantau tindak lanjutnya.\nJam layanan 08.00"
     assert passages(text) == ["Dinas membuka layanan pengaduan daring.", "Warga dapat memantau tindak lanjutnya."]
-    assert len(passages(". ".join(["Kalimat nomor %d cukup panjang" % i for i in range(100)]), limit=40)) == 40
+    assert len(passages(". ".join([f"Kalimat nomor {i} cukup panjang" for i in range(100)]), limit=40)) == 40
