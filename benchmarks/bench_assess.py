@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -31,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import machine, publish  # sibling module: the machine line and RESULTS.md
 from bench_crawl import start_simsites  # sibling script: the same simsites start-up
 
 from govlens.crawl import CrawlConfig, crawl_portfolio
 from govlens.types import Organisation, Portfolio
 
 CORPUS = Path(os.environ.get("GOVLENS_CORPUS_DIR", "/work/shared/corpus"))
-RESULTS = Path(__file__).with_name("RESULTS.md")
+
 STAGES = ("read+group", "extract", "assess", "summarize", "store")
 
 
@@ -218,7 +218,7 @@ def main() -> None:
     lines = [
         f"\n### assess (offline): real corpus + simsites {a.sites} x {a.pages} "
         f"({dt.datetime.now().isoformat(timespec='minutes')})\n",
-        f"- machine: `{' '.join(platform.uname())}`, nproc {os.cpu_count()}, Python {platform.python_version()}",
+        f"- machine: {machine()}",
         f"- command: `python benchmarks/bench_assess.py --sites {a.sites} --pages {a.pages} --delay {a.delay}`",
         f"- synthetic archive: crawled once on loopback (delay {a.delay} s, external checks off): "
         f"{crawl['pages']:.0f} pages, {crawl['requests']:.0f} requests in {crawl['wall']:.1f} s (not in the figures below)",
@@ -246,13 +246,7 @@ def main() -> None:
         "and assess, the work a worker does per chunk; summarize and store run once in the driver. The store "
         "figure is `save_audit` + `save_pages` into a new SQLite file (schema created beforehand).",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if not a.no_write:
-        if not RESULTS.exists():
-            RESULTS.write_text("# Benchmark results\n")
-        with RESULTS.open("a") as fh:
-            fh.write(text)
+    publish("\n".join(lines) + "\n", write=not a.no_write)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import math
 import os
-import platform
 import re
 import resource
 import shutil
@@ -31,7 +30,7 @@ from govlens.types import Organisation, Portfolio
 
 BENCH = Path(os.environ.get("GOVLENS_BENCH_DIR", "/work/shared/bench"))
 PEER_PY = Path("/work/benchvenv/bin/python")
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from _results import machine, publish  # noqa: E402  (sibling module; benchmarks/ is on sys.path as a script)
 
 
 def start_simsites(sites: int, pages: int, port: int) -> tuple[subprocess.Popen, list[dict[str, str]]]:
@@ -129,7 +128,7 @@ def main() -> None:
         proc.wait(10)
     lines = [
         f"\n### crawl: {S} sites x {P} pages, delay {D} s, concurrency {C} ({dt.datetime.now().isoformat(timespec='minutes')})\n",
-        f"- machine: `{' '.join(platform.uname())}`, nproc {os.cpu_count()}, Python {platform.python_version()}; "
+        f"- machine: {machine()}; "
         "simsites.py server on the same cores",
         f"- command: `python benchmarks/bench_crawl.py --sites {S} --pages {P} --delay {D} --concurrency {C}"
         f"{' --peer' if a.peer else ''}`",
@@ -155,13 +154,7 @@ def main() -> None:
         "(WARC writing included); the peer's are its subprocess. govlens sends P+3 requests per site "
         "(robots, sitemap.xml, 404 probe) against the peer's P+1.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if not a.no_write:
-        if not RESULTS.exists():
-            RESULTS.write_text("# Benchmark results\n")
-        with RESULTS.open("a") as fh:
-            fh.write(text)
+    publish("\n".join(lines) + "\n", write=not a.no_write)
 
 
 if __name__ == "__main__":

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import platform
 import statistics
 import time
 import tracemalloc
 import zipfile
 from datetime import datetime
-from pathlib import Path
+
+from _results import machine, publish
 
 from govlens.demo.office import make_docx, make_xlsx
 from govlens.demo.pdf import make_pdf
 from govlens.extract.doctext import document_text
 from govlens.extract.doctype import classify_document
-
-RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def _multipage_pdf(pages: int) -> bytes:
@@ -98,7 +95,7 @@ def main() -> None:
     section = "\n".join([
         f"### documents: read and typed by content ({datetime.now().isoformat(timespec='minutes')})",
         "",
-        f"- machine: `{' '.join(platform.uname())}`, nproc {os.cpu_count()}, Python {platform.python_version()}",
+        f"- machine: {machine()}",
         f"- command: `python benchmarks/bench_documents.py --repeat {args.repeat}`",
         "",
         "| file | size | read (median) | classify | peak Python heap (tracemalloc) | characters read | kind |",
@@ -111,10 +108,7 @@ def main() -> None:
         "and ratio, then a streamed 16 MB cap), so it costs milliseconds and no memory.",
         "",
     ])
-    print(section)
-    if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + section)
+    publish(section, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import platform
 import resource
 import socket
 import statistics
@@ -24,11 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import machine, publish
+
 from govlens.store import Store
 from govlens.types import Portfolio
 from govlens.watch import Target, WatchConfig, Watcher
-
-RESULTS = Path(__file__).with_name("RESULTS.md")
 
 SERVER = r"""
 import sys
@@ -113,7 +112,7 @@ def main() -> None:
         "",
         f"### watch: one round, {args.targets} targets x {args.rounds} rounds, loopback ({when})",
         "",
-        f"- machine: `{' '.join(platform.uname())}`, Python {platform.python_version()}; 2 cores shared with "
+        f"- machine: {machine()}; 2 cores shared with "
         "other benchmarks and tests (figures are upper bounds)",
         f"- command: `python benchmarks/bench_watch.py --targets {args.targets} --rounds {args.rounds}`",
         "- a round = one check per target (fresh TCP connection each, HEAD, GET fallback, redirects), its WARC "
@@ -128,11 +127,7 @@ def main() -> None:
                      f"{r['warc_bytes_per_check']:.0f} | {r['states']} |")
     lines += ["", f"Peak RSS of the watch process: {rss:.0f} MB. Hosts are checked in parallel (concurrency 16), "
               "so round wall grows with targets/16 x latency; CPU per target is what a long watch costs."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(text)
+    publish("\n".join(lines) + "\n", write=not args.no_write)
 
 
 if __name__ == "__main__":

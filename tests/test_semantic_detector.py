@@ -98,3 +98,12 @@ def test_passages_are_sentences_of_the_main_text() -> None:
     text = "Dinas membuka layanan pengaduan daring. Warga dapat memantau tindak lanjutnya.\nJam layanan 08.00"
     assert passages(text) == ["Dinas membuka layanan pengaduan daring.", "Warga dapat memantau tindak lanjutnya."]
     assert len(passages(". ".join([f"Kalimat nomor {i} cukup panjang" for i in range(100)]), limit=40)) == 40
+
+
+def test_a_misspelt_field_is_a_load_error(tmp_path: Path) -> None:
+    from govlens.assess import FrameworkError
+
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump({**FW, "semantic": {"fields": ["headings", "linktext"]}}), encoding="utf-8")
+    with pytest.raises(FrameworkError, match="linktext"):
+        load_framework(p)

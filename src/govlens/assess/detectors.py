@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus, urlsplit
 
 from govlens.extract.site import is_broken
@@ -763,6 +763,17 @@ def _iter_links(site: SiteFacts, params: dict[str, Any]) -> Iterator[tuple[PageF
             yield page, lk
 
 
+def _parts_match(mode: Any, t_hit: bool, u_hit: bool) -> bool:
+    """``match``: either | text | url | both of the anchor text and the target must have matched."""
+    if mode == "text":
+        return t_hit
+    if mode == "url":
+        return u_hit
+    if mode == "both":
+        return t_hit and u_hit
+    return t_hit or u_hit
+
+
 def _link_matches(lk: Link, params: dict[str, Any]) -> str | None:
     """Which part of a link matched ('text', 'url', 'text+url'), or None."""
     trx = _rx(params, "text")
@@ -770,14 +781,7 @@ def _link_matches(lk: Link, params: dict[str, Any]) -> str | None:
     href = unquote_plus(lk.url or lk.raw_href or "")
     t_hit = bool(trx and trx.search(lk.text or ""))
     u_hit = bool(urx and urx.search(href or ""))
-    mode = params.get("match", "either")
-    if (
-        (mode == "text" and not t_hit)
-        or (mode == "url" and not u_hit)
-        or (mode == "both" and not (t_hit and u_hit))
-    ):
-        return None
-    if not (t_hit or u_hit):
+    if not _parts_match(params.get("match", "either"), t_hit, u_hit):
         return None
     also = _rx(params, "also")
     # the second condition is read on the anchor and the file name only: upload folders
@@ -850,13 +854,7 @@ class _LinkRule:
         def decide(text: str, href: str) -> str | None:
             t_hit = trx is not None and _memo_search(tm, trx, text, ix, th)
             u_hit = urx is not None and _memo_search(um, urx, href, ix, uh)
-            if (
-                (mode == "text" and not t_hit)
-                or (mode == "url" and not u_hit)
-                or (mode == "both" and not (t_hit and u_hit))
-            ):
-                return None
-            if not (t_hit or u_hit):
+            if not _parts_match(mode, t_hit, u_hit):
                 return None
             if also is not None and not (
                 _memo_search(am, also, text, ix, ah) or _memo_search(am, also, ix.basename(href), ix, ah)
@@ -931,7 +929,15 @@ def link_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     (CODING.md: the corpus copy dropped its PDFs, so their links name documents the real site
     had). ``require_live: false`` counts dead links too. ``doc_kinds`` drops a link to a document
     that was opened and is a different kind (see document_patterns)."""
-    evs: list[Evidence] = []
+    evs = [e for e, _ in _link_hits(site, params)]
+    if len({e.snippet.lower() for e in evs}) < int(params.get("min_matches", 1)):
+        return []
+    return _limit(evs, params)
+
+
+def _link_hits(site: SiteFacts, params: dict[str, Any]) -> list[tuple[Evidence, Link]]:
+    """link_patterns' evidence with the link each item is about, before the count and the cap."""
+    out: list[tuple[Evidence, Link]] = []
     kinds = _doc_kinds(params)
     docs = _index(site).documents if kinds else {}
     for page, lk, part in _link_parts(site, params):
@@ -940,10 +946,8 @@ def link_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
         if kinds and _read_as_other_kind(docs.get(lk.url), kinds):
             continue
         snip = f"{lk.text} → {lk.url or lk.raw_href}" if lk.text else (lk.url or lk.raw_href)
-        evs.append(_ev(page, snip, "link_patterns", f"link {part} ({lk.kind})"))
-    if len({e.snippet.lower() for e in evs}) < int(params.get("min_matches", 1)):
-        return []
-    return _limit(evs, params)
+        out.append((_ev(page, snip, "link_patterns", f"link {part} ({lk.kind})"), lk))
+    return out
 
 
 @detector(
@@ -962,11 +966,11 @@ def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     are dropped unless ``require_live: false`` (see link_patterns)."""
     hits = _document_hits(site, params)
     if not params.get("same_kind"):
-        return _years_gate([(e, ys, key) for e, ys, key, _, _ in hits], params, "document_patterns")
+        return _years_gate([(h.evidence, h.years, h.key) for h in hits], params, "document_patterns")
     # a series is reports of one kind: LKjIP 2021 and LKjIP 2022, not an LKjIP and a budget
     by_kind: dict[str, list[tuple[Evidence, set[int], str]]] = {}
-    for e, ys, key, kind, _ in hits:
-        by_kind.setdefault(kind, []).append((e, ys, key))
+    for h in hits:
+        by_kind.setdefault(h.kind, []).append((h.evidence, h.years, h.key))
     for group in by_kind.values():
         found = _years_gate(group, params, "document_patterns")
         if found:
@@ -974,28 +978,31 @@ def document_patterns(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
     return []
 
 
-def _document_hits(
-    site: SiteFacts, params: dict[str, Any]
-) -> list[tuple[Evidence, set[int], str, str, str]]:
-    """(evidence, years, item key, kind, URL) of every matching document, before the count and
-    years gate; the key is "doc:" + URL for a document read from inside, else the snippet."""
+class _DocHit(NamedTuple):
+    """A matching document before the count and years gate. ``key`` is what makes it one item:
+    "doc:" + URL for a document read from inside, else its "text → target" snippet."""
+
+    evidence: Evidence
+    years: set[int]
+    key: str
+    kind: str
+    url: str
+
+
+def _document_hits(site: SiteFacts, params: dict[str, Any]) -> list[_DocHit]:
     ftypes = set(_as_list(params.get("file_types")))
     kinds = _doc_kinds(params)
-    hits: list[tuple[Evidence, set[int], str, str, str]] = []
+    hits: list[_DocHit] = []
     doc_part = _document_part(site, params) if params.get("text") or params.get("url") else (lambda d: None)
     for page in _index(site).pages:
         for d in page.documents:
             if ftypes and d.file_type not in ftypes:
                 continue
-            if params.get("require_live", True) and (
-                d.target in DEAD_TARGETS
-                or (d.status is not None and d.status >= 400)
-                or not _link_is_live(site, d.url)
-            ):
+            if params.get("require_live", True) and not _link_is_live(site, d.url):
                 continue
             ys = set(d.years) | years_in(d.text) | years_in(d.url)
             if kinds and d.kind_source == "content" and d.kind in kinds:
-                hits.append((_doc_evidence(d, "document_patterns"), ys, "doc:" + d.url, d.kind, d.url))
+                hits.append(_DocHit(_doc_evidence(d, "document_patterns"), ys, "doc:" + d.url, d.kind, d.url))
                 continue
             if _read_as_other_kind(d, kinds):
                 continue
@@ -1006,7 +1013,11 @@ def _document_hits(
             detail = f"document {part} ({d.file_type})"
             if d.target == "not_captured":
                 detail += "; target not in the archive"
-            hits.append((_ev(page, snip, "document_patterns", detail), ys, snip.lower(), d.kind or "other", d.url))
+            hits.append(
+                _DocHit(
+                    _ev(page, snip, "document_patterns", detail), ys, snip.lower(), d.kind or "other", d.url
+                )
+            )
     return hits
 
 
@@ -1043,10 +1054,10 @@ def dated_items(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     dated reports' (A3) is a statement about the set, not about one link."""
     hits: list[tuple[Evidence, set[int], str]] = []
     doc_urls: set[str] = set()
-    for e, ys, key, _, d_url in _document_hits(site, params):
-        e.detector = "dated_items"
-        hits.append((e, ys, key))
-        doc_urls.add(d_url)
+    for h in _document_hits(site, params):
+        h.evidence.detector = "dated_items"
+        hits.append((h.evidence, h.years, h.key))
+        doc_urls.add(h.url)
     kinds = _doc_kinds(params)
     docs = _index(site).documents
     for page, lk, part in _link_parts(site, params):
@@ -1550,7 +1561,7 @@ def service_links(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """A service requested or used online: a link whose text/target names an online application,
     registration, permit, booking or payment, or a submitting form that says so (``form_text``).
     ``service_kind: true`` also accepts links the extractor classed as service links, when their
-    text matches. Links default to ``require_live: false`` like link_patterns."""
+    text matches. Dead targets are no evidence, as in link_patterns (``require_live``)."""
     evs = link_patterns(site, {k: v for k, v in params.items() if k in _LINK_PARAMS})
     for e in evs:
         e.detector = "service_links"
@@ -1624,7 +1635,16 @@ def complaint_channel(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]
 
 @detector(
     "poll",
-    params=("text", "url", "patterns", "fields", "result_patterns", "published_patterns", "form_text", "min_fields"),
+    params=(
+        "text",
+        "url",
+        "patterns",
+        "fields",
+        "result_patterns",
+        "published_patterns",
+        "form_text",
+        "min_fields",
+    ),
 )
 def poll(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     """I5: a poll or debate space that takes input or publishes results; a page that only talks
@@ -1655,22 +1675,32 @@ def poll(site: SiteFacts, params: dict[str, Any]) -> list[Evidence]:
     if params.get("text") or params.get("url"):
         # a link to a poll is input when its target takes input or shows results; a target the
         # archive holds that does neither ("segera hadir") is only a page talking about a poll
-        shown = [r for r in (_rx(params, "result_patterns"), _rx(params, "published_patterns")) if r is not None]
+        shown = [
+            r for r in (_rx(params, "result_patterns"), _rx(params, "published_patterns")) if r is not None
+        ]
         by_url = {p.url: p for p in site.pages}
-        for e in link_patterns(site, {"text": params.get("text"), "url": params.get("url")}):
-            target = by_url.get(e.snippet.rsplit("→ ", 1)[-1].strip())
+        hits = _link_hits(site, {"text": params.get("text"), "url": params.get("url")})
+        kept = {id(e) for e in _limit([e for e, _ in hits], {})}  # as link_patterns: a menu link once
+        for e, lk in hits:
+            if id(e) not in kept:
+                continue
+            target = by_url.get(lk.url)
             if target is None:
                 e.detector, e.detail = "poll", f"input: {e.detail}; target not in the archive"
                 inputs.append(e)
-            elif any(f.kind not in ("search", "login") and f.fields and can_submit(f) for f in target.forms) or any(
-                r.search(target.text or "") for r in shown
-            ):
+            elif any(
+                f.kind not in ("search", "login") and f.fields and can_submit(f) for f in target.forms
+            ) or any(r.search(target.text or "") for r in shown):
                 e.detector, e.detail = "poll", f"input: {e.detail}; the target takes input or shows results"
                 inputs.append(e)
             else:
                 e.detector, e.detail = "poll", f"space: {e.detail}; the target has no poll form or results"
                 found["space"].append(e)
-    for key, part in (("result_patterns", "results"), ("published_patterns", "results"), ("patterns", "space")):
+    for key, part in (
+        ("result_patterns", "results"),
+        ("published_patterns", "results"),
+        ("patterns", "space"),
+    ):
         if params.get(key):
             tp = {"patterns": params[key], "fields": params.get("fields") or ["text", "headings"]}
             what = "published contributions" if key == "published_patterns" else part

@@ -71,6 +71,17 @@ class SemanticDefaults(BaseModel):
         "turns a silent not_met into needs_review).",
     )
 
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: list[str]) -> list[str]:
+        # checked here, not at the first site: a misspelt field would fail every criterion at run time
+        from govlens.assess.detectors import FIELDS  # late: detectors import types
+
+        unknown = [f for f in v if f not in (*FIELDS, "passages")]
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)} (known: {', '.join((*FIELDS, 'passages'))})")
+        return v
+
 
 class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from urllib.parse import unquote
 
+from govlens.extract.documents import type_from_content_type, type_from_magic
 from govlens.extract.pdf import pdf_text
 
 MB = 1024 * 1024
@@ -173,6 +174,25 @@ def document_text(
         return _document_text(body, (file_type or "").strip().lower(), max_chars, budget_s)
     except Exception:  # a reader bug must not stop an audit: the document just stays unread
         return "", ""
+
+
+def file_type_of(body: bytes, content_type: str) -> tuple[str | None, str]:
+    """(file type as in ``Document.file_type``, how it was known: "magic" or "content_type").
+
+    What the bytes are wins over what the server claims; a zip is typed by its members
+    (:func:`sniff_office_type`, "odp" becoming "other"); OLE2 magic cannot tell doc from xls or ppt,
+    so the Content-Type settles that. The one place the page reader, the link resolver and the
+    archive viewer ask "what file is this?".
+    """
+    t = type_from_magic(body) if body else None
+    if t in ("zip", "other"):
+        sniffed = sniff_office_type(body)
+        if sniffed:
+            t = "other" if sniffed == "odp" else sniffed
+    ct = type_from_content_type(content_type)
+    if t:
+        return (ct if t == "doc" and ct in ("xls", "ppt") else t), "magic"
+    return (ct, "content_type") if ct else (None, "")
 
 
 def sniff_office_type(body: bytes) -> str | None:

@@ -121,7 +121,6 @@ def classify_document(title: str, text: str, anchor: str = "", filename: str = "
     zones = [(z, t, _fold(t)) for z, t in (("title", title), ("name", name), ("lead", lead), ("body", rest))]
     all_kinds, min_score = kinds()
     scores: dict[str, int] = {}
-    top: dict[str, int] = {}  # the best single zone weight: a title hit beats two lead hits on a tie
     in_content: dict[str, bool] = {}  # found in the file itself, not only in the link
     found: dict[str, list[tuple[int, str, str]]] = {}
     for kind in all_kinds:
@@ -140,13 +139,14 @@ def classify_document(title: str, text: str, anchor: str = "", filename: str = "
                     s_ = orig if len(orig) == len(low) else low
                     a, b = max(0, m.start() - 60), min(len(s_), m.end() + 100)
                     best_hit = (ZONE_WEIGHTS[zone], f"{zone}: {s_[m.start() : m.end()]}", s_[a:b])
+                if content:
+                    break  # scored, and known to be in the file itself: the other zones add nothing
             if best_hit is not None:
                 total += best_hit[0]
                 hits.append(best_hit)
         scores[kind.name] = total
         in_content[kind.name] = content
         found[kind.name] = sorted(hits, key=lambda h: -h[0])
-        top[kind.name] = found[kind.name][0][0] if hits else 0
     for kind in all_kinds:
         if any(w >= ZONE_WEIGHTS["lead"] for w, _, _ in found[kind.name]):
             for other in kind.overrides:
@@ -158,8 +158,13 @@ def classify_document(title: str, text: str, anchor: str = "", filename: str = "
         for kind in all_kinds:
             if not in_content[kind.name]:
                 scores[kind.name] = 0
-    # ties: the kind with the most telling single hit, then the order of the YAML
-    best = max(all_kinds, key=lambda k: (scores[k.name], top[k.name])) if all_kinds else None
+    # ties: the kind with the most telling single hit (a title hit beats two lead hits), then the
+    # order of the YAML
+    best = (
+        max(all_kinds, key=lambda k: (scores[k.name], found[k.name][0][0] if found[k.name] else 0))
+        if all_kinds
+        else None
+    )
     # the years a document is *about*: its title and link first; its opening only when they name
     # none (a report's preamble cites the plan period and the regulations it follows)
     years, periods = find_years(title, anchor, filename)

@@ -19,8 +19,8 @@ from govlens.archive.heuristics import limit_nesting
 from govlens.archive.urls import host_key
 from govlens.extract import contacts as C
 from govlens.extract.charset import decode_body
-from govlens.extract.doctext import document_text, sniff_office_type
-from govlens.extract.documents import find_years, type_from_content_type, type_from_magic
+from govlens.extract.doctext import document_text, file_type_of
+from govlens.extract.documents import find_years
 from govlens.extract.embeds import collect_embeds
 from govlens.extract.forms import classify_form
 from govlens.extract.lang import page_language
@@ -239,9 +239,7 @@ _READABLE = frozenset({"pdf", "docx", "xlsx", "pptx", "odt", "ods", "other", "zi
 def _non_html(record: ArchivedRecord, facts: PageFacts) -> PageFacts:
     """A posted file: its title and text, so the document can be typed by what it says."""
     facts.is_html = False
-    kind = type_from_magic(record.body) or type_from_content_type(record.content_type)
-    if kind in ("zip", "other"):
-        kind = sniff_office_type(record.body) or kind
+    kind, _ = file_type_of(record.body, record.content_type)
     if kind in _READABLE or record.body[:5] == b"%PDF-":
         facts.title, facts.text = document_text(record.body, kind or "pdf")
         facts.full_text = facts.text

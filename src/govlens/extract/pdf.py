@@ -61,10 +61,8 @@ def pdf_text(
 
 
 def _pdf_text(body: bytes, max_pages: int, budget_s: float, max_chars: int) -> tuple[str, str]:
-    try:
-        from pypdf import PdfReader
-    except ImportError:  # pragma: no cover - pypdf is a dependency
-        return "", ""
+    from pypdf import PdfReader  # late: commands that read no PDF do not pay for importing it
+
     level = _LOG.level
     _LOG.setLevel(logging.ERROR)  # broken PDFs make pypdf log a warning per object
     try:

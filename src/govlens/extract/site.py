@@ -12,8 +12,8 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from govlens.archive.urls import normalize_url
-from govlens.extract.doctext import sniff_office_type
-from govlens.extract.doctype import classify_document
+from govlens.extract.doctext import file_type_of
+from govlens.extract.doctype import DocumentClass, classify_document
 from govlens.extract.documents import find_years, type_from_content_type, type_from_magic
 from govlens.extract.page import extract_page, is_html_record
 from govlens.types import ArchivedRecord, Document, LinkCheck, LinkKind, PageFacts, SiteCapture, SiteFacts
@@ -112,20 +112,7 @@ def build_link_checks(
 def _target_type(rec: ArchivedRecord) -> tuple[str | None, str]:
     if rec.status is None or rec.status >= 400:
         return None, ""
-    t = type_from_magic(rec.body) if rec.body else None
-    if t in ("zip", "other"):
-        # an OOXML/ODF package whose first bytes do not say which: its member list does
-        sniffed = sniff_office_type(rec.body)
-        if sniffed:
-            t = "other" if sniffed == "odp" else sniffed
-    if t:
-        ct_t = type_from_content_type(rec.content_type)
-        # OLE2 magic cannot tell doc from xls: the Content-Type can.
-        if t == "doc" and ct_t in ("xls", "ppt"):
-            t = ct_t
-        return t, "magic"
-    t = type_from_content_type(rec.content_type)
-    return (t, "content_type") if t else (None, "")
+    return file_type_of(rec.body, rec.content_type)
 
 
 def _upgrade_documents(
@@ -192,64 +179,74 @@ def _is_error_page(page: PageFacts | None, doc_url: str, lc: LinkCheck | None) -
     return False
 
 
+def _target_state(
+    doc: Document, lc: LinkCheck | None, rec: ArchivedRecord | None, target_page: PageFacts | None
+) -> str:
+    """document, html, missing, error_page or not_captured: what following the link gave."""
+    if lc is None and rec is None:
+        return "not_captured"
+    if lc is not None and is_broken(lc):
+        return "missing"
+    if rec is None or not is_html_record(rec):
+        return "document"
+    if _is_error_page(target_page, doc.url, lc):
+        return "error_page"
+    # a link to "x.pdf" answered by a page: the file itself is not there. It is the document only
+    # when the page is one (a regulation's own page), not a shell or a menu
+    shell = (
+        doc.how_typed == "extension"
+        and target_page is not None
+        and classify_document(target_page.title, target_page.text).kind == "other"
+    )
+    return "error_page" if shell else "html"
+
+
 def _resolve_documents(
     pages: list[PageFacts], final_rec: dict[str, ArchivedRecord], checks_by_key: dict[str, LinkCheck]
 ) -> None:
     """Say what each linked document's target turned out to be, and type it by its content.
 
-    One classification per target, however many pages link to it; the anchor text of the link
-    still counts as the document's "name" zone, so it is per link.
+    The anchor text of a link is the document's "name" zone, so typing is per (target, anchor):
+    a file linked from every page's menu with the same text is typed once.
     """
     by_key = {_key(p.url): p for p in pages}
+    typed: dict[tuple[str, str, str], tuple[str, bool, DocumentClass]] = {}
     for page in pages:
         for doc in page.documents:
             k = _key(doc.url)
-            lc = checks_by_key.get(k)
-            rec = final_rec.get(k)
-            name = unquote(urlsplit(doc.url).path.rsplit("/", 1)[-1])
-            target_page: PageFacts | None = None
-            if lc is None and rec is None:
-                doc.target = "not_captured"
-            elif lc is not None and is_broken(lc):
-                doc.target = "missing"
-            else:
-                assert rec is not None
-                target_page = by_key.get(_key(rec.url))
-                doc.target_record_id = rec.record_id
-                doc.target_warc_file = rec.warc_file
-                if is_html_record(rec):
-                    doc.target = "error_page" if _is_error_page(target_page, doc.url, lc) else "html"
-                else:
-                    doc.target = "document"
-            if doc.target == "html" and doc.how_typed == "extension" and target_page is not None:
-                # a link to "x.pdf" answered by a page: the file itself is not there. It is the
-                # document only when the page is one (a regulation's own page), not a shell or a menu
-                page_kind = classify_document(target_page.title, target_page.text, "", "").kind
-                if page_kind == "other":
-                    doc.target = "error_page"
-            readable = (
-                target_page is not None
-                and doc.target in ("document", "html")
-                and bool(target_page.title or target_page.text)
-            )
-            if readable:
-                assert target_page is not None
-                # an HTML target is read by its main text: menus on every page name every kind
-                text = target_page.text if target_page.is_html else (target_page.full_text or target_page.text)
-                cls = classify_document(target_page.title, text, doc.text, name)
+            lc, rec = checks_by_key.get(k), final_rec.get(k)
+            target_page = by_key.get(_key(rec.url)) if rec is not None else None
+            memo = (k, doc.text, doc.how_typed)
+            if memo not in typed:
+                state = _target_state(doc, lc, rec, target_page)
+                readable = (
+                    target_page is not None
+                    and state in ("document", "html")
+                    and bool(target_page.title or target_page.text)
+                )
+                name = unquote(urlsplit(doc.url).path.rsplit("/", 1)[-1])
+                # an HTML target is read by its main text (menus on every page name every kind);
+                # a file's text is all of what was read from it
+                cls = (
+                    classify_document(target_page.title, target_page.text, doc.text, name)
+                    if readable and target_page is not None
+                    else classify_document("", "", doc.text, name)
+                )
+                typed[memo] = (state, readable, cls)
+            state, readable, cls = typed[memo]
+            doc.target = state
+            if state not in ("not_captured", "missing") and rec is not None:
+                doc.target_record_id, doc.target_warc_file = rec.record_id, rec.warc_file
+            doc.kind, doc.kind_signals, doc.kind_passage = cls.kind, cls.signals, cls.passage
+            doc.number, doc.number_year = cls.number, cls.year
+            if readable and target_page is not None:
                 doc.kind_source = "content"
                 doc.content_title = target_page.title[:300]
-                doc.content_chars = len(text or "")
-            else:
-                cls = classify_document("", "", doc.text, name)
-                doc.kind_source = "link"
-            doc.kind = cls.kind
-            doc.kind_signals = cls.signals
-            doc.kind_passage = cls.passage
-            doc.number, doc.number_year = cls.number, cls.year
-            if readable:
+                doc.content_chars = len(target_page.text or "")
                 doc.years = sorted(set(doc.years) | set(cls.years))
                 doc.periods = list(dict.fromkeys([*doc.periods, *cls.periods]))
+            else:
+                doc.kind_source = "link"
 
 
 def extract_site(capture: SiteCapture) -> SiteFacts:

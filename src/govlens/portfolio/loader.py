@@ -119,15 +119,10 @@ def _ascii_host(host: str) -> str | None:
     except ValueError:
         pass
     if not host.isascii():
-        try:
-            import idna  # installed with aiohttp (yarl); UTS 46 as browsers do
+        import idna  # a declared dependency; UTS 46 as browsers do
 
+        try:
             host = idna.encode(host, uts46=True).decode("ascii")
-        except ImportError:  # pragma: no cover
-            try:
-                host = host.encode("idna").decode("ascii")
-            except UnicodeError:
-                return None
         except idna.IDNAError:
             return None
     labels = host.split(".")

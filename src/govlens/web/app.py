@@ -9,11 +9,9 @@ what a reviewer sees here is what ``govlens report`` writes.
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -52,15 +50,6 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 8 * 3600
 ACTIONS = ("confirm", *(v.value for v in VerdictValue))
-
-
-def _sheets_export() -> Callable[..., Any] | None:
-    """``govlens.sheets.export_sheet`` when that package is installed (it is built separately)."""
-    try:
-        from govlens.sheets import export_sheet  # type: ignore[import-not-found,attr-defined]
-    except ImportError:
-        return None
-    return export_sheet  # type: ignore[no-any-return]
 
 
 def archive_href(record_id: str | None) -> str:
@@ -171,7 +160,6 @@ class Dashboard:
             "share_text": share_text,
             "extreme_text": lambda e: extreme_text(e, lang),
             "version": __version__,
-            "sheets": _sheets_export() is not None,
             "path": request.url.path,
             "qs": lambda **kw: urlencode({k: v for k, v in kw.items() if v is not None}),
         }
@@ -230,10 +218,6 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "kappa": {"en": "Cohen's κ", "id": "κ Cohen"},
     "alpha": {"en": "Krippendorff's α (all reviewers)", "id": "α Krippendorff (semua peninjau)"},
     "cells": {"en": "Criteria coded by both", "id": "Kriteria yang dikode keduanya"},
-    "no_stats": {
-        "en": "κ and α appear once govlens.evaluate.agreement is installed; observed agreement is shown.",
-        "id": "κ dan α tampil setelah govlens.evaluate.agreement terpasang; kesepakatan teramati ditampilkan.",
-    },
     "between_reviewers": {"en": "Between reviewers", "id": "Antarpeninjau"},
     "with_machine": {"en": "Reviewers and the machine", "id": "Peninjau dan mesin"},
     "add_user": {"en": "Add user", "id": "Tambah pengguna"},
@@ -488,11 +472,7 @@ def create_app(db_url: str, archive_dirs: list[Path] | None = None, secret: str 
 
     @app.get("/export/sheet")
     async def export_sheet(request: Request) -> Response:
-        fn = _sheets_export()
-        if fn is None:
-            raise HTTPException(404, "coding sheets are not available in this installation (govlens.sheets)")
-        audit_id = dash.audit_id(request)
-        return _call_export(fn, dash, audit_id, request.state.user)
+        return _sheet_response(dash, dash.audit_id(request))
 
     # ------------------------------------------------------------------ archive viewer
 
@@ -593,12 +573,9 @@ def _chart_keys(rd: ReportData) -> list[tuple[str, Any]]:
 
 def _document_text(body: bytes, content_type: str) -> tuple[str, str]:
     """(title, text) of a PDF/OOXML/ODF record, as the extract stage reads it; ("", "") otherwise."""
-    from govlens.extract.doctext import document_text, sniff_office_type
-    from govlens.extract.documents import type_from_content_type, type_from_magic
+    from govlens.extract.doctext import document_text, file_type_of
 
-    ftype = type_from_magic(body) or type_from_content_type(content_type)
-    if ftype in ("zip", "other"):
-        ftype = sniff_office_type(body) or ftype
+    ftype, _ = file_type_of(body, content_type)
     if ftype not in ("pdf", "docx", "xlsx", "pptx", "odt", "ods"):
         return "", ""
     return document_text(body, ftype)
@@ -614,60 +591,20 @@ def _charset(content_type: str) -> str:
     return ""
 
 
-def _call_export(fn: Callable[..., Any], dash: Dashboard, audit_id: int, user: User) -> Response:
-    """Call ``govlens.sheets.export_sheet`` with what its signature asks for, by parameter name.
+def _sheet_response(dash: Dashboard, audit_id: int) -> Response:
+    """The coding sheet of an audit as a download: what `govlens sheet export` writes."""
+    from govlens.sheets import export_sheet
 
-    That function is written by another part of the project; binding by name keeps this route
-    working whether it wants the store or a URL, an audit or its id, a file or a folder.
-    """
-    tmp = Path(tempfile.mkdtemp(prefix="govlens-sheet-"))
-    candidates: dict[str, Any] = {
-        "store": dash.store, "db": dash.store, "db_url": dash.store.url, "url": dash.store.url,
-        "audit_id": audit_id, "audit": dash.store.load_audit(audit_id), "reviewer": user.username,
-        "user": user.username, "out": tmp / "coding-sheet.xlsx", "path": tmp / "coding-sheet.xlsx",
-        "out_path": tmp / "coding-sheet.xlsx", "out_path_xlsx": tmp / "coding-sheet.xlsx",
-        "dest": tmp / "coding-sheet.xlsx", "out_dir": tmp, "csv": False,
-    }  # fmt: skip
-    try:
-        audit = candidates["audit"]
-        candidates["fw"] = candidates["framework"] = dash.framework(audit.framework_id)
-    except Exception:  # framework not loadable: the sheet function may not need it
-        pass
-    sig = inspect.signature(fn)
-    kwargs = {}
-    for name, p in sig.parameters.items():
-        if name in candidates:
-            kwargs[name] = candidates[name]
-        elif p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise HTTPException(
-                500, f"govlens.sheets.export_sheet wants {name!r}, which the dashboard cannot give"
-            )
-    try:
-        result = fn(**kwargs)
-    except Exception as e:  # the exporter's own failure: say so on a page, keep the traceback in the log
-        log.exception("coding sheet export of audit %s failed", audit_id)
-        raise HTTPException(500, f"the coding sheet export failed: {type(e).__name__}: {e}") from e
-    if isinstance(result, list | tuple):  # several files written: the XLSX is the sheet to fill in
-        files = [Path(p) for p in result]
-        result = next((p for p in files if p.suffix.lower() == ".xlsx"), files[0] if files else None)
-    if isinstance(result, bytes):
-        body, name = result, "coding-sheet.xlsx"
-    else:
-        path = Path(result) if isinstance(result, str | Path) else None
-        if path is None or not path.is_file():
-            files = sorted(p for p in tmp.rglob("*") if p.is_file())
-            path = files[0] if files else None
-        if path is None:
-            raise HTTPException(500, "the sheet export wrote no file")
-        body, name = path.read_bytes(), path.name
-    media = {
-        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ".csv": "text/csv; charset=utf-8",
-        ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    }.get(Path(name).suffix.lower(), "application/octet-stream")
-    safe_name = "".join(ch for ch in name if ch.isalnum() or ch in "-_.") or "coding-sheet"
+    with tempfile.TemporaryDirectory(prefix="govlens-sheet-") as tmp:
+        path = Path(tmp) / "coding-sheet.xlsx"
+        try:
+            export_sheet(dash.store, audit_id, path, csv=False)  # labels from the audit's framework
+        except Exception as e:  # the exporter's own failure: say so on a page, keep the traceback in the log
+            log.exception("coding sheet export of audit %s failed", audit_id)
+            raise HTTPException(500, f"the coding sheet export failed: {type(e).__name__}: {e}") from e
+        body = path.read_bytes()
     return Response(
         body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="audit-{audit_id}-{safe_name}"'},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="audit-{audit_id}-coding-sheet.xlsx"'},
     )

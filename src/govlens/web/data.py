@@ -123,22 +123,9 @@ class Agreement:
     vs_machine: list[PairStat] = field(default_factory=list)
     alpha: float | None = None  # Krippendorff's alpha over all reviewers, when computable
     units: int = 0  # cells coded by at least two reviewers
-    stats_available: bool = False
-
-
-def _agreement_fns() -> tuple[Any, Any]:
-    """kappa and alpha from ``govlens.evaluate.agreement`` when that module exists (it is built
-    separately); without it the dashboard shows observed agreement only."""
-    try:
-        from govlens.evaluate import agreement  # type: ignore[attr-defined]
-    except ImportError:
-        return None, None
-    return getattr(agreement, "cohen_kappa", None), getattr(agreement, "krippendorff_alpha", None)
 
 
 def _safe(fn: Any, *args: Any) -> float | None:
-    if fn is None:
-        return None
     try:
         value = fn(*args)
     except Exception:  # degenerate input (one category only, too few units): show no figure
@@ -156,8 +143,10 @@ def agreement(reviews: list[Review], machine: dict[tuple[str, str], MachineVerdi
     for r in reviews:  # oldest first: later reviews by the same person overwrite
         latest[r.reviewer][(r.site_id, r.code)] = r.verdict
     names = sorted(latest)
-    kappa, alpha = _agreement_fns()
-    out = Agreement(reviewers=names, stats_available=kappa is not None)
+    from govlens.evaluate.agreement import cohen_kappa as kappa
+    from govlens.evaluate.agreement import krippendorff_alpha as alpha
+
+    out = Agreement(reviewers=names)
     for a, b in combinations(names, 2):
         cells = sorted(set(latest[a]) & set(latest[b]))
         va = [latest[a][c] for c in cells]
