@@ -246,7 +246,7 @@ def test_one_slow_pdf_page_is_cut_at_the_deadline() -> None:
     body = _pdf_with_stream(b"BT /F1 12 Tf 50 750 Td " + b"(Laporan Kinerja 2022) Tj 0 -1 Td " * 300_000 + b"ET")
     start = time.monotonic()
     pdf_text(body, budget_s=0.5)
-    assert time.monotonic() - start < 3.0
+    assert time.monotonic() - start < 15.0  # a hang guard: without the deadline this takes a minute or more
 
 
 SERIES = b"""<html><head><title>Dinas</title></head><body><main><h1>Laporan</h1><ul>
